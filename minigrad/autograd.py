@@ -1,0 +1,200 @@
+"""The engine: how an op remembers what it did, and how `backward()` replays it in reverse.
+
+Every differentiable op is a `Function` subclass with a `forward` and a `backward`
+written next to each other (see `minigrad/ops/`). `Function.apply` runs the forward on
+plain numpy arrays and, when a gradient will be needed, attaches the Function object to
+the output tensor as `out._ctx`. Those links form a graph from the loss back to the
+leaves. `backward` walks the graph in two named phases, as micrograd does:
+
+1. topological sort (iterative, so a chain of 100,000 ops does not hit Python's
+   recursion limit);
+2. the chain rule, visiting every node after all the nodes that depend on it.
+"""
+import functools
+import threading
+
+import numpy as np
+
+# Whether ops record the graph. Thread-local, so `no_grad` in one thread leaves other
+# threads alone (as in PyTorch).
+_state = threading.local()
+
+
+def is_grad_enabled():
+    """True when ops record the graph for `backward()`."""
+    return getattr(_state, "enabled", True)
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off, as a context manager or a decorator."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(is_grad_enabled())
+        _state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        _state.enabled = self._previous.pop()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)(self.mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Ops inside record no graph: for evaluation and for optimizer updates.
+
+        with minigrad.no_grad():
+            prediction = model(x)
+
+        @minigrad.no_grad()
+        def evaluate(model, x): ...
+    """
+
+    def __init__(self):
+        super().__init__(False)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class enable_grad(set_grad_enabled):
+    """Turn recording back on inside a `no_grad` block."""
+
+    def __init__(self):
+        super().__init__(True)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with enable_grad():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class Function:
+    """One differentiable op. Subclasses write `forward` and `backward` next to each other.
+
+    Both are static methods taking the context object `ctx` first, exactly like a
+    `torch.autograd.Function`:
+
+    - `forward(ctx, *arrays, **params)` gets numpy arrays (the inputs' `.data`) and plain
+      keyword parameters, returns a numpy array, and may `ctx.save_for_backward(...)`
+      whatever backward needs.
+    - `backward(ctx, grad)` gets d(loss)/d(output) and returns d(loss)/d(input) for each
+      positional input (a tuple when there are several), or None for an input that
+      needs no gradient. `ctx.needs_input_grad[i]` says which ones are wanted.
+    """
+
+    def __init__(self, *parents):
+        self.parents = parents
+        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        self.saved_tensors = ()
+        self.freed = False
+
+    def save_for_backward(self, *values):
+        """Keep arrays (or anything else) that backward will need."""
+        self.saved_tensors = values
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on Tensors and, when a gradient will be needed, record it."""
+        from minigrad.tensor import Tensor  # tensor.py imports this module
+
+        ctx = cls(*inputs)
+        data = cls.forward(ctx, *(t.data for t in inputs), **params)
+        out = Tensor._wrap(data)
+        if is_grad_enabled() and any(ctx.needs_input_grad):
+            out.requires_grad = True
+            out._ctx = ctx  # remember how `out` was made
+        return out
+
+    @staticmethod
+    def forward(ctx, *args, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+
+def toposort(root):
+    """Every node reachable from `root`, each listed after all of its inputs.
+
+    Iterative depth-first search with an explicit stack: the recursive version that
+    micrograd uses breaks on deep graphs (Python's recursion limit is about 1000).
+    """
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))  # come back to `node` once its inputs are listed
+        if node._ctx is not None:
+            for parent in node._ctx.parents:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(root, gradient, retain_graph=False):
+    """Reverse mode: push d(root)/d(node) from `root` back to every leaf.
+
+    Leaves (tensors made by the user, with `requires_grad=True`) accumulate the result
+    into `.grad`; intermediate gradients live only for the duration of this call. Unless
+    `retain_graph=True`, each Function drops what it saved once it has been used, so the
+    memory of the forward pass is released; a second `backward()` through the same graph
+    then raises, as in PyTorch.
+    """
+    from minigrad.tensor import Tensor
+
+    nodes = toposort(root)
+    grads = {id(root): gradient}
+    for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
+        grad = grads.pop(id(node), None)
+        ctx = node._ctx
+        if ctx is None:  # a leaf: accumulate until the user zeroes it
+            if grad is not None:
+                node.grad = Tensor._wrap(grad.copy()) if node.grad is None else Tensor._wrap(node.grad.data + grad)
+            continue
+        if grad is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (through {ctx.name}): "
+                "the buffers saved by the forward pass were freed by the first backward(). "
+                "Call backward(retain_graph=True) the first time if you need to backward twice."
+            )
+        with no_grad():
+            input_grads = ctx.backward(ctx, grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if not retain_graph:
+            ctx.saved_tensors, ctx.freed = (), True
+        for parent, g in zip(ctx.parents, input_grads):
+            if g is None or not parent.requires_grad:
+                continue
+            g = np.asarray(g, dtype=parent.data.dtype)
+            assert g.shape == parent.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {parent.shape}"
+            previous = grads.get(id(parent))
+            grads[id(parent)] = g if previous is None else previous + g  # a node used twice sums its gradients

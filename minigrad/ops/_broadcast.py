@@ -1,0 +1,20 @@
+"""unbroadcast: the adjoint of broadcasting is a sum.
+
+When numpy broadcasts an input of shape (3, 1) against (3, 4), each input element is
+used 4 times, so its gradient is the sum of those 4 uses. `unbroadcast` sums the
+gradient of the broadcast result back down to the input's own shape.
+"""
+import numpy as np
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` over the axes that broadcasting added or stretched, to get `shape`."""
+    if grad.shape == shape:
+        return grad
+    added = grad.ndim - len(shape)  # leading axes that broadcasting prepended
+    if added:
+        grad = grad.sum(axis=tuple(range(added)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return np.reshape(grad, shape)

@@ -1,0 +1,255 @@
+"""Element-wise arithmetic and math functions.
+
+Binary ops broadcast like numpy; their backward sums each gradient back to its
+input's shape with `unbroadcast` (the adjoint of broadcasting is a sum).
+Where a function has a kink, the subgradient is PyTorch 2.13's (see docs/kinks.md).
+"""
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.ops._broadcast import unbroadcast
+
+
+class Add(Function):
+    """z = a + b;   dz/da = 1,  dz/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a.shape, b.shape)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a_shape, b_shape = ctx.saved_tensors
+        return unbroadcast(grad, a_shape), unbroadcast(grad, b_shape)
+
+
+class Sub(Function):
+    """z = a - b;   dz/da = 1,  dz/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a.shape, b.shape)
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a_shape, b_shape = ctx.saved_tensors
+        return unbroadcast(grad, a_shape), unbroadcast(-grad, b_shape)
+
+
+class Neg(Function):
+    """z = -a;   dz/da = -1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Mul(Function):
+    """z = a * b;   dz/da = b,  dz/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """z = a / b;   dz/da = 1 / b,  dz/db = -a / b^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in torch
+            return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_a = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+            grad_b = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """z = a ** b;   dz/da = b a^(b-1),  dz/db = a^b log(a).
+
+    As in PyTorch, dz/da is 0 where b == 0 (so x ** 0 has gradient 0 even at x = 0), and
+    dz/db is 0 where a == 0 and b >= 0 (the limit of a^b log a as a -> 0+).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if ctx.needs_input_grad[0]:
+                local = np.where(b == 0, 0, b * np.power(a, b - 1))
+                grad_a = unbroadcast(grad * local, a.shape)
+            if ctx.needs_input_grad[1]:
+                local = np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+                grad_b = unbroadcast(grad * local, b.shape)
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    """y = e^x;   dy/dx = e^x = y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):  # exp(1000) is inf, as in torch
+            y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x;   dy/dx = 1 / x   (log 0 = -inf, log of a negative number = nan)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);   dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)   (inf at 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|;   dy/dx = sign(x), and 0 at x = 0 (PyTorch's choice of subgradient)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x)
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);   dy/dx = 1 where lo <= x <= hi (boundaries included), else 0.
+
+    Either bound may be None. If lo > hi every element becomes hi, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        ctx.save_for_backward(x, min, max)
+        y = x
+        if min is not None:
+            y = np.maximum(y, np.asarray(min, dtype=x.dtype))
+        if max is not None:
+            y = np.minimum(y, np.asarray(max, dtype=x.dtype))
+        return y if y is not x else x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        return grad * inside
+
+
+class Maximum(Function):
+    """z = max(a, b) element-wise;   the gradient goes to the larger input, split 0.5/0.5 on a tie."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_at_ties(grad, a, b, a_loses=a < b, b_loses=a > b)
+
+
+class Minimum(Function):
+    """z = min(a, b) element-wise;   the gradient goes to the smaller input, split 0.5/0.5 on a tie."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_at_ties(grad, a, b, a_loses=a > b, b_loses=a < b)
+
+
+def _split_at_ties(grad, a, b, a_loses, b_loses):
+    """Route `grad` to the winner of max/min; halve it on a tie. (With a NaN neither
+    input "loses", so both get the full gradient, as in PyTorch.)"""
+    zero = np.zeros((), dtype=grad.dtype)
+    shared = np.where(a == b, grad / 2, grad)
+    return (unbroadcast(np.where(a_loses, zero, shared), a.shape),
+            unbroadcast(np.where(b_loses, zero, shared), b.shape))
+
+
+class Where(Function):
+    """z = a where condition else b;   the gradient flows to whichever input was chosen."""
+
+    @staticmethod
+    def forward(ctx, a, b, condition=None):
+        ctx.save_for_backward(condition, a.shape, b.shape)
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        condition, a_shape, b_shape = ctx.saved_tensors
+        zero = np.zeros((), dtype=grad.dtype)
+        return (unbroadcast(np.where(condition, grad, zero), a_shape),
+                unbroadcast(np.where(condition, zero, grad), b_shape))

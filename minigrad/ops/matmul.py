@@ -1,0 +1,33 @@
+"""Matrix multiplication, with numpy's rules for 1-D and batched operands."""
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.ops._broadcast import unbroadcast
+
+
+class MatMul(Function):
+    """C = A @ B;   dL/dA = dL/dC @ B^T,   dL/dB = A^T @ dL/dC.
+
+    A 1-D A is treated as a row (1, n) and a 1-D B as a column (n, 1), then the extra
+    axis is dropped, exactly as numpy and PyTorch do. Leading (batch) axes broadcast,
+    so their gradients are summed back with `unbroadcast`.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a2 = a[np.newaxis, :] if a.ndim == 1 else a  # (1, n)
+        b2 = b[:, np.newaxis] if b.ndim == 1 else b  # (n, 1)
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        grad2 = np.reshape(grad, batch + (a2.shape[-2], b2.shape[-1]))
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = np.reshape(unbroadcast(grad2 @ np.swapaxes(b2, -1, -2), a2.shape), a.shape)
+        if ctx.needs_input_grad[1]:
+            grad_b = np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ grad2, b2.shape), b.shape)
+        return grad_a, grad_b

@@ -1,0 +1,191 @@
+"""The engine: graph recording, the backward pass, accumulation, freeing, no_grad."""
+import threading
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def test_chain_of_100000_ops_backpropagates_without_recursion_error():
+    x = mg.tensor(1.0, dtype=mg.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001  # d y / d x = 1.0001 ** 100000
+    y.backward()
+    np.testing.assert_allclose(x.grad.item(), 1.0001 ** 100_000, rtol=1e-9)
+
+
+def test_diamond_graph_sums_both_paths():
+    # y = a*b + a*c with b = c = x**2 ... d/dx of f = x*x^2 + x*x^3 at x = 2: 3x^2 + 4x^3
+    x = mg.tensor(2.0, dtype=mg.float64, requires_grad=True)
+    top = x * x
+    left, right = top * x, top * x * x
+    (left + right).backward()
+    assert x.grad.item() == pytest.approx(3 * 2.0 ** 2 + 4 * 2.0 ** 3, rel=1e-15)
+
+
+def test_gradients_accumulate_across_backward_calls_until_zeroed():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3 + 2 * 1.0, 3 + 2 * 2.0])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+
+
+def test_grad_is_a_tensor_of_the_leaf_dtype_and_shape():
+    x = mg.tensor(np.ones((2, 3), dtype=np.float64), requires_grad=True)
+    (x * 2).mean().backward()
+    assert isinstance(x.grad, mg.Tensor)
+    assert x.grad.shape == (2, 3) and x.grad.dtype == mg.float64
+    np.testing.assert_allclose(x.grad.data, np.full((2, 3), 2 / 6))
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.exp() * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    loss = (x.exp() * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0]))))
+
+
+def test_backward_frees_saved_buffers():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    loss = (y * x).sum()
+    assert y._ctx.saved_tensors  # Exp keeps its output for backward ...
+    loss.backward()
+    assert y._ctx.saved_tensors == ()  # ... and lets go of it afterwards
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="scalar"):
+        (x * 2).backward()
+    (x * 2).backward(gradient=mg.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.data, [2.0, 20.0])
+
+
+def test_backward_gradient_of_wrong_shape_is_an_error():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        (x * 2).backward(gradient=mg.tensor([1.0, 2.0, 3.0]))
+
+
+def test_backward_without_any_requires_grad_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mg.tensor([1.0]).sum().backward()
+
+
+def test_no_grad_as_context_manager_records_nothing():
+    x = mg.tensor([1.0], requires_grad=True)
+    with mg.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y._ctx is None
+    assert mg.is_grad_enabled()
+    assert (x * 2).requires_grad
+
+
+def test_no_grad_as_decorator_records_nothing_and_restores():
+    x = mg.tensor([1.0], requires_grad=True)
+
+    @mg.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert (x * 2).requires_grad
+
+
+def test_no_grad_restores_state_after_exception():
+    with pytest.raises(KeyError):
+        with mg.no_grad():
+            raise KeyError("boom")
+    assert mg.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad():
+    x = mg.tensor([1.0], requires_grad=True)
+    with mg.no_grad():
+        with mg.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+
+
+def test_no_grad_is_thread_local():
+    x = mg.tensor([1.0], requires_grad=True)
+    seen = {}
+    entered, release = threading.Event(), threading.Event()
+
+    def other_thread():
+        entered.wait()
+        seen["other"] = (x * 2).requires_grad
+        release.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with mg.no_grad():
+        entered.set()
+        release.wait(timeout=10)
+        seen["here"] = (x * 2).requires_grad
+    worker.join()
+    assert seen == {"other": True, "here": False}
+
+
+def test_detach_cuts_the_graph():
+    x = mg.tensor([3.0], requires_grad=True)
+    y = (x * x).detach() * x  # d/dx = x*x (the detached factor is a constant)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [9.0])
+
+
+def test_custom_function_with_save_for_backward():
+    class Cube(mg.Function):
+        """y = x^3;  dy/dx = 3x^2."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x ** 2
+
+    x = mg.tensor([1.0, -2.0], dtype=mg.float64, requires_grad=True)
+    Cube.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3.0, 12.0])
+    assert mg.gradcheck(lambda t: Cube.apply(t), [mg.tensor([0.5, 1.5], requires_grad=True)])
+
+
+def test_only_floating_tensors_can_require_grad():
+    with pytest.raises(TypeError, match="floating"):
+        mg.tensor([1, 2], requires_grad=True)
+
+
+def test_integer_inputs_get_no_gradient_but_float_ones_do():
+    w = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    idx = mg.tensor([1, 1, 0])
+    w[idx].sum().backward()
+    np.testing.assert_allclose(w.grad.data, [[1.0, 1.0], [2.0, 2.0]])
+    assert idx.grad is None
+
+
+def test_in_place_add_on_a_tensor_that_requires_grad_is_refused():
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        x += 1
+    with mg.no_grad():
+        x += 1
+    np.testing.assert_allclose(x.data, [2.0])
