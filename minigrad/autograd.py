@@ -99,7 +99,9 @@ class Function:
 
     def __init__(self, *parents):
         self.parents = parents
-        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        # Under no_grad nothing needs a gradient, so forward can skip gradient work.
+        enabled = is_grad_enabled()
+        self.needs_input_grad = tuple(enabled and p.requires_grad for p in parents)
         self.saved_tensors = ()
         self.freed = False
 
@@ -119,7 +121,7 @@ class Function:
         ctx = cls(*inputs)
         data = cls.forward(ctx, *(t.data for t in inputs), **params)
         out = Tensor._wrap(data)
-        if is_grad_enabled() and any(ctx.needs_input_grad):
+        if any(ctx.needs_input_grad):
             out.requires_grad = True
             out._ctx = ctx  # remember how `out` was made
         return out

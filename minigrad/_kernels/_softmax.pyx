@@ -1,0 +1,139 @@
+# cython: language_level=3, cdivision=True
+# boundscheck / wraparound / initializedcheck come from setup.py, so MINIGRAD_CYTHON_DEBUG=1 can turn them on
+"""Softmax and log-softmax along the last axis of a C-contiguous (n, C) array.
+
+Each `def` takes its inputs, marked `# IN`, and writes into an output the caller allocated,
+marked `# OUT`, of the same shape and dtype (float32 or float64). `out` must not share
+memory with an input. The work is done row by row in `cdef inline ... noexcept nogil`
+helpers, inside `with nogil:`; the ones shared with the loss kernels (row_max, row_sum,
+typed_exp, ...) live in _math.pxd. Sums are accumulated in double, where rounding errors
+would pile up; the work on each entry is done in the array's dtype, as PyTorch does, so
+float32 loops handle twice as many entries per SIMD instruction.
+
+NaN and inf come out as in PyTorch: a row holding a NaN or a +inf, or made only of -inf,
+gives a row of NaN; a -inf logit among finite ones gets probability 0.
+"""
+from cython cimport floating
+from libc.math cimport log
+
+from minigrad._kernels._math cimport MINIGRAD_SIMD_EXP, row_dot, row_max, row_sum, typed_exp
+
+SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorised exp
+
+
+# ---- one row at a time -------------------------------------------------------------------
+
+cdef inline double _exp_shifted(const floating[::1] x, floating shift, floating[::1] out) noexcept nogil:
+    """out[k] = exp(x[k] - shift); returns sum_k out[k].
+
+    The sum is a second pass over `out` rather than part of this loop: the compiler
+    vectorises a loop of exps, but not one that also accumulates a sum.
+    """
+    cdef Py_ssize_t k
+    for k in range(x.shape[0]):
+        out[k] = typed_exp(x[k] - shift)
+    return row_sum(out)
+
+
+cdef inline void _softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
+    """out = exp(x - max) / sum(exp(x - max))."""
+    cdef Py_ssize_t k, n_classes = x.shape[0]
+    cdef floating scale = <floating> (1.0 / _exp_shifted(x, <floating> row_max(x), out))
+    for k in range(n_classes):
+        out[k] = out[k] * scale
+
+
+cdef inline void _log_softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
+    """out = (x - max) - log(sum(exp(x - max))); `out` holds the exponentials meanwhile."""
+    cdef Py_ssize_t k, n_classes = x.shape[0]
+    cdef floating m = <floating> row_max(x)  # one of the entries: the cast is exact
+    cdef floating log_total = <floating> log(_exp_shifted(x, m, out))
+    for k in range(n_classes):
+        out[k] = (x[k] - m) - log_total
+
+
+cdef inline void _softmax_backward_row(const floating[::1] y, const floating[::1] grad,
+                                       floating[::1] out) noexcept nogil:
+    """out = y * (grad - sum(grad * y))."""
+    cdef Py_ssize_t k
+    cdef floating dot = <floating> row_dot(grad, y)
+    for k in range(y.shape[0]):
+        out[k] = y[k] * (grad[k] - dot)
+
+
+cdef inline void _log_softmax_backward_row(const floating[::1] y, const floating[::1] grad,
+                                           floating[::1] out) noexcept nogil:
+    """out = grad - exp(y) * sum(grad)."""
+    cdef Py_ssize_t k
+    cdef floating total = <floating> row_sum(grad)
+    for k in range(y.shape[0]):
+        out[k] = grad[k] - typed_exp(y[k]) * total
+
+
+cdef int _check_shapes(str func, const floating[:, ::1] a, str a_name,
+                       const floating[:, ::1] b, str b_name) except -1:
+    """Kernels run without bounds checks, so a shape mismatch must stop here."""
+    if a.shape[0] != b.shape[0] or a.shape[1] != b.shape[1]:
+        raise ValueError(f"{func}: {b_name} has shape ({b.shape[0]}, {b.shape[1]}) "
+                         f"but {a_name} has shape ({a.shape[0]}, {a.shape[1]})")
+    return 0
+
+
+# ---- the kernels: a loop over rows --------------------------------------------------------
+
+def softmax_forward(const floating[:, ::1] x,  # IN  (n, C) logits
+                    floating[:, ::1] out):     # OUT (n, C) probabilities
+    """out[i] = softmax(x[i]) = exp(x[i] - max(x[i])) / sum_c exp(x[i, c] - max(x[i])).
+
+    Subtracting the row max changes nothing mathematically and makes the largest exponent
+    0, so exp cannot overflow for any finite input. Gradient: see softmax_backward.
+    """
+    _check_shapes("softmax_forward", x, "x", out, "out")
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(x.shape[0]):
+            _softmax_row(x[i], out[i])
+
+
+def log_softmax_forward(const floating[:, ::1] x,  # IN  (n, C) logits
+                        floating[:, ::1] out):     # OUT (n, C) log-probabilities
+    """out[i] = log_softmax(x[i]) = x[i] - max(x[i]) - log(sum_c exp(x[i, c] - max(x[i]))).
+
+    Fused: never log(softmax(x)), which gives -inf as soon as a probability underflows to 0.
+    Gradient: see log_softmax_backward.
+    """
+    _check_shapes("log_softmax_forward", x, "x", out, "out")
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(x.shape[0]):
+            _log_softmax_row(x[i], out[i])
+
+
+def softmax_backward(const floating[:, ::1] y,     # IN  (n, C) softmax output
+                     const floating[:, ::1] grad,  # IN  (n, C) dL/dy
+                     floating[:, ::1] out):        # OUT (n, C) dL/dx
+    """dL/dx = y * (grad - sum_c(grad * y)), row by row, with y = softmax(x).
+
+    From dy_j/dx_k = y_j * (delta_jk - y_k): the Jacobian is never built.
+    """
+    _check_shapes("softmax_backward", y, "y", grad, "grad")
+    _check_shapes("softmax_backward", y, "y", out, "out")
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(y.shape[0]):
+            _softmax_backward_row(y[i], grad[i], out[i])
+
+
+def log_softmax_backward(const floating[:, ::1] y,     # IN  (n, C) log_softmax output
+                         const floating[:, ::1] grad,  # IN  (n, C) dL/dy
+                         floating[:, ::1] out):        # OUT (n, C) dL/dx
+    """dL/dx = grad - exp(y) * sum_c(grad), row by row, with y = log_softmax(x).
+
+    From dy_j/dx_k = delta_jk - softmax(x)_k, and softmax(x) = exp(y).
+    """
+    _check_shapes("log_softmax_backward", y, "y", grad, "grad")
+    _check_shapes("log_softmax_backward", y, "y", out, "out")
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(y.shape[0]):
+            _log_softmax_backward_row(y[i], grad[i], out[i])
