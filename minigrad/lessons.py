@@ -24,11 +24,12 @@ def and_gate(epochs=100, lr=0.5, seed=0, report_every=20, out=print):
     The lesson's setup: 4 samples, w ~ N(0, 1), b = 0, learning rate 0.5, 100 epochs.
     """
     mg.manual_seed(seed)
+    initial_weight = mg.randn(1, 2)  # the lesson's initialisation: w ~ N(0, 1), b = 0
     x = mg.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = mg.tensor([[0.0], [0.0], [0.0], [1.0]])
     model = nn.Linear(2, 1)
-    with mg.no_grad():  # the lesson's initialisation: standard normal weights, zero bias
-        model.weight.data[...] = mg.randn(1, 2).data
+    with mg.no_grad():
+        model.weight.data[...] = initial_weight.data
         model.bias.data[...] = 0.0
     optimizer = mg.optim.SGD(model.parameters(), lr=lr)
     history = []
@@ -43,9 +44,12 @@ def and_gate(epochs=100, lr=0.5, seed=0, report_every=20, out=print):
             out(f"Epoch {epoch:4d}: loss = {loss.item():.4f}")
     with mg.no_grad():
         p = model(x).sigmoid()
-    out(f"Final probabilities: {np.round(p.data.ravel(), 2).tolist()} (targets {y.data.ravel().tolist()})")
-    if history[-1] > history[0]:
-        out("Warning: the loss went up. The learning rate is too high for this problem: try a smaller --lr.")
+    probabilities = ", ".join(f"{v:.2f}" for v in p.data.ravel())
+    targets = ", ".join(f"{v:.0f}" for v in y.data.ravel())
+    out(f"Final probabilities: [{probabilities}] (targets [{targets}])")
+    if not np.isfinite(history[-1]) or history[-1] > history[0]:
+        out(f"Warning: training diverged (loss {history[0]:.4f} -> {history[-1]:.4f}). "
+            "The learning rate is too high for this problem: try a smaller --lr.")
     elif not np.array_equal(p.data.ravel() > 0.5, y.data.ravel() > 0.5):
         out(f"Not all four cases are right yet after {epochs} epochs: train longer (--epochs) "
             "or raise --lr; the loss is still falling.")
