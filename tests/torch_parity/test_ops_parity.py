@@ -187,3 +187,24 @@ def test_type_promotion_matches_torch(torch, make):
     mine, theirs = make(mg), make(torch)
     assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_allclose(mine.data, theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", [lambda L, x: x.softmax(dim=0), lambda L, x: x.log_softmax(dim=-1),
+                                lambda L, x: x.exp() * x, lambda L, x: x @ x.T])
+def test_non_contiguous_and_read_only_inputs(torch, fn, dtype):
+    base = _draw((6, 8), (-3, 3), seed=9, dtype=dtype)
+    strided = base[::2, 1::3]  # a non-contiguous view
+    read_only = base.T.copy()
+    read_only.setflags(write=False)
+    for array in (strided, np.asfortranarray(base), read_only):
+        x = mg.from_numpy(array).requires_grad_()
+        out = fn(mg, x)
+        expected_x = torch.tensor(np.array(array), requires_grad=True)
+        expected = fn(torch, expected_x)
+        upstream = np.ones(out.shape, dtype=dtype)
+        out.backward(mg.tensor(upstream))
+        expected.backward(torch.tensor(upstream))
+        tolerance = 1e-12 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(x.grad.data, expected_x.grad.numpy(), rtol=tolerance, atol=tolerance)
