@@ -41,9 +41,11 @@ class set_grad_enabled:
         return False
 
     def __call__(self, fn):
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)(self.mode):
+            with set_grad_enabled(mode):  # a fresh context per call: safe under recursion and threads
                 return fn(*args, **kwargs)
         return wrapper
 
@@ -61,26 +63,12 @@ class no_grad(set_grad_enabled):
     def __init__(self):
         super().__init__(False)
 
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with no_grad():
-                return fn(*args, **kwargs)
-        return wrapper
-
 
 class enable_grad(set_grad_enabled):
     """Turn recording back on inside a `no_grad` block."""
 
     def __init__(self):
         super().__init__(True)
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with enable_grad():
-                return fn(*args, **kwargs)
-        return wrapper
 
 
 class Function:

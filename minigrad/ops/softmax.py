@@ -22,6 +22,24 @@ def _from_rows(rows, moved_shape, dim, ndim):
     return np.moveaxis(out, -1, dim) if ndim else out.reshape(())
 
 
+def _rowwise_forward(ctx, kernel, x, dim):
+    """Run a (rows, classes) kernel along `dim` of x; save its output for backward."""
+    rows, moved_shape = _as_rows(x, dim)
+    y = np.empty_like(rows)
+    kernel(rows, y)
+    ctx.save_for_backward(y, moved_shape, dim, x.ndim)
+    return _from_rows(y, moved_shape, dim, x.ndim)
+
+
+def _rowwise_backward(ctx, kernel, grad):
+    """Run the matching backward kernel on the saved output and the incoming gradient."""
+    y, moved_shape, dim, ndim = ctx.saved_tensors
+    g, _ = _as_rows(grad, dim)
+    dx = np.empty_like(y)
+    kernel(y, g, dx)
+    return _from_rows(dx, moved_shape, dim, ndim)
+
+
 class Softmax(Function):
     """y_i = e^{x_i} / sum_j e^{x_j}   along `dim`;
     dL/dx_i = y_i (g_i - sum_j g_j y_j)   where g = dL/dy.
@@ -31,19 +49,11 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        rows, moved_shape = _as_rows(x, dim)
-        y = np.empty_like(rows)
-        kernels.softmax_forward(rows, y)
-        ctx.save_for_backward(y, moved_shape, dim, x.ndim)
-        return _from_rows(y, moved_shape, dim, x.ndim)
+        return _rowwise_forward(ctx, kernels.softmax_forward, x, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        y, moved_shape, dim, ndim = ctx.saved_tensors
-        g, _ = _as_rows(grad, dim)
-        dx = np.empty_like(y)
-        kernels.softmax_backward(y, g, dx)
-        return _from_rows(dx, moved_shape, dim, ndim)
+        return _rowwise_backward(ctx, kernels.softmax_backward, grad)
 
 
 class LogSoftmax(Function):
@@ -55,16 +65,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        rows, moved_shape = _as_rows(x, dim)
-        y = np.empty_like(rows)
-        kernels.log_softmax_forward(rows, y)
-        ctx.save_for_backward(y, moved_shape, dim, x.ndim)
-        return _from_rows(y, moved_shape, dim, x.ndim)
+        return _rowwise_forward(ctx, kernels.log_softmax_forward, x, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        y, moved_shape, dim, ndim = ctx.saved_tensors
-        g, _ = _as_rows(grad, dim)
-        dx = np.empty_like(y)
-        kernels.log_softmax_backward(y, g, dx)
-        return _from_rows(dx, moved_shape, dim, ndim)
+        return _rowwise_backward(ctx, kernels.log_softmax_backward, grad)
