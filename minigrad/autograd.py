@@ -184,7 +184,8 @@ def backward(root, gradient, retain_graph=False):
         for parent, g in zip(ctx.parents, input_grads):
             if g is None or not parent.requires_grad:
                 continue
-            g = np.asarray(g, dtype=parent.data.dtype)
+            if g.dtype != parent.data.dtype:  # e.g. a float32 input of a float64 op
+                g = g.astype(parent.data.dtype)
             assert g.shape == parent.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {parent.shape}"
             previous = grads.get(id(parent))
             grads[id(parent)] = g if previous is None else previous + g  # a node used twice sums its gradients

@@ -12,12 +12,16 @@ from minigrad.autograd import Function
 
 def _as_rows(x, dim):
     """View x as a C-contiguous (rows, size of `dim`) array, with `dim` last."""
+    if x.ndim == 2 and dim == 1 and x.flags.c_contiguous:
+        return x, x.shape  # the common case, (batch, classes): nothing to move
     moved = np.moveaxis(x, dim, -1) if x.ndim else x.reshape(1)
     n_rows = int(np.prod(moved.shape[:-1]))  # explicit, so a size-0 axis still reshapes
     return np.ascontiguousarray(moved.reshape(n_rows, moved.shape[-1])), moved.shape
 
 
 def _from_rows(rows, moved_shape, dim, ndim):
+    if ndim == 2 and dim == 1:
+        return rows
     out = rows.reshape(moved_shape)
     return np.moveaxis(out, -1, dim) if ndim else out.reshape(())
 
