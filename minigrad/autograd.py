@@ -13,7 +13,9 @@ leaves. `backward` walks the graph in two named phases, as micrograd does:
 import functools
 import threading
 
-import numpy as np
+# The Tensor class, filled in by minigrad/tensor.py (which imports this module, so this
+# module cannot import it at the top).
+Tensor = None
 
 # Whether ops record the graph. Thread-local, so `no_grad` in one thread leaves other
 # threads alone (as in PyTorch).
@@ -104,12 +106,10 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors and, when a gradient will be needed, record it."""
-        from minigrad.tensor import Tensor  # tensor.py imports this module
-
         ctx = cls(*inputs)
-        data = cls.forward(ctx, *(t.data for t in inputs), **params)
+        data = cls.forward(ctx, *[t.data for t in inputs], **params)
         out = Tensor._wrap(data)
-        if any(ctx.needs_input_grad):
+        if True in ctx.needs_input_grad:
             out.requires_grad = True
             out._ctx = ctx  # remember how `out` was made
         return out
@@ -136,7 +136,7 @@ def toposort(root):
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if id(node) in visited:  # marked when expanded, not when pushed: that keeps the post-order
             continue
         visited.add(id(node))
         stack.append((node, True))  # come back to `node` once its inputs are listed
@@ -156,36 +156,38 @@ def backward(root, gradient, retain_graph=False):
     memory of the forward pass is released; a second `backward()` through the same graph
     then raises, as in PyTorch.
     """
-    from minigrad.tensor import Tensor
-
-    nodes = toposort(root)
+    nodes = toposort(root)  # phase 1
     grads = {id(root): gradient}
-    for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
-        grad = grads.pop(id(node), None)
-        ctx = node._ctx
-        if ctx is None:  # a leaf: accumulate until the user zeroes it
-            if grad is not None:
-                node.grad = Tensor._wrap(grad.copy()) if node.grad is None else Tensor._wrap(node.grad.data + grad)
-            continue
-        if grad is None:
-            continue
-        if ctx.freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (through {ctx.name}): "
-                "the buffers saved by the forward pass were freed by the first backward(). "
-                "Call backward(retain_graph=True) the first time if you need to backward twice."
-            )
-        with no_grad():
-            input_grads = ctx.backward(ctx, grad)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if not retain_graph:
-            ctx.saved_tensors, ctx.freed = (), True
-        for parent, g in zip(ctx.parents, input_grads):
-            if g is None or not parent.requires_grad:
+    recording = is_grad_enabled()
+    _state.enabled = False  # backward's own arithmetic is not part of any graph
+    try:
+        for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
+            grad = grads.pop(id(node), None)
+            if grad is None:
                 continue
-            if g.dtype != parent.data.dtype:  # e.g. a float32 input of a float64 op
-                g = g.astype(parent.data.dtype)
-            assert g.shape == parent.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {parent.shape}"
-            previous = grads.get(id(parent))
-            grads[id(parent)] = g if previous is None else previous + g  # a node used twice sums its gradients
+            ctx = node._ctx
+            if ctx is None:  # a leaf: accumulate until the user zeroes it
+                node.grad = Tensor._wrap(grad.copy() if node.grad is None else node.grad.data + grad)
+                continue
+            if ctx.freed:
+                raise RuntimeError(
+                    f"Trying to backward through the graph a second time (through {ctx.name}): "
+                    "the buffers saved by the forward pass were freed by the first backward(). "
+                    "Call backward(retain_graph=True) the first time if you need to backward twice."
+                )
+            input_grads = ctx.backward(ctx, grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if not retain_graph:
+                ctx.saved_tensors, ctx.freed = (), True
+            for parent, g in zip(ctx.parents, input_grads):
+                if g is None or not parent.requires_grad:
+                    continue
+                data = parent.data
+                if g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
+                    g = g.astype(data.dtype)
+                assert g.shape == data.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {data.shape}"
+                previous = grads.get(id(parent))
+                grads[id(parent)] = g if previous is None else previous + g  # a node used twice sums its gradients
+    finally:
+        _state.enabled = recording

@@ -441,6 +441,9 @@ class Tensor:
         return self
 
 
+autograd.Tensor = Tensor  # the class Function.apply wraps its results in
+
+
 class Cast(autograd.Function):
     """y = x converted to another float dtype;   dy/dx = 1 (converted back)."""
 

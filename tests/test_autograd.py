@@ -189,3 +189,13 @@ def test_in_place_add_on_a_tensor_that_requires_grad_is_refused():
     with mg.no_grad():
         x += 1
     np.testing.assert_allclose(x.data, [2.0])
+
+
+def test_input_reached_by_paths_of_different_lengths_gets_all_its_gradient():
+    # x feeds the product both directly and through a transpose: the order of the
+    # backward pass must still process x after everything that uses it.
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    (x @ x.T).sum().backward()
+    # d/dx sum(x x^T) = (1 1^T) x + (1 1^T) x  (each row of x gets both column sums of x)
+    expected = 2 * np.ones((2, 2)) @ x.data
+    np.testing.assert_allclose(x.grad.data, expected)
