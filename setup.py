@@ -9,7 +9,7 @@ import sys
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["_softmax"]  # each is minigrad/_kernels/<name>.pyx
+KERNELS = ["_softmax", "_loss"]  # each is minigrad/_kernels/<name>.pyx
 
 debug = os.environ.get("MINIGRAD_CYTHON_DEBUG") == "1"
 
@@ -45,5 +45,8 @@ setup(
             "autotestdict": False,
         },
         annotate=debug,
+        # The debug build's C goes elsewhere: cythonize regenerates C only when the .pyx is
+        # newer than it, so a shared .c would let one build silently reuse the other's checks.
+        build_dir="build/cython-debug" if debug else None,
     )
 )

@@ -1,9 +1,9 @@
 """The compiled hot paths, and the backend switch.
 
 Each kernel exists twice, with the same signature and the same results to rounding:
-compiled from Cython (`_softmax.pyx`), and in plain numpy (`reference.py`, the readable
-spec). The environment variable MINIGRAD_BACKEND, read once at import, picks which one
-the rest of minigrad calls:
+compiled from Cython (`_softmax.pyx`, `_loss.pyx`), and in plain numpy (`reference.py`,
+the readable spec). The environment variable MINIGRAD_BACKEND, read once at import, picks
+which one the rest of minigrad calls:
 
     MINIGRAD_BACKEND=cython   the compiled kernels (the default, also when unset or empty)
     MINIGRAD_BACKEND=numpy    the numpy twins: slower, same numbers
@@ -35,15 +35,20 @@ except ImportError as exc:
 if BACKEND == "cython":
     from ._softmax import (log_softmax_backward, log_softmax_forward, softmax_backward,
                            softmax_forward)
+    from ._loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                        cross_entropy_probs, hinge_loss, huber_loss, kl_div, l1_loss, mse_loss,
+                        multi_margin_loss, nll_loss, smooth_l1_loss)
 else:
     from .reference import (log_softmax_backward, log_softmax_forward, softmax_backward,
                             softmax_forward)
+    from .reference import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                            cross_entropy, cross_entropy_probs, hinge_loss, huber_loss, kl_div,
+                            l1_loss, mse_loss, multi_margin_loss, nll_loss, smooth_l1_loss)
 
-__all__ = [
-    "BACKEND",
-    "BACKENDS",
-    "softmax_forward",
-    "log_softmax_forward",
-    "softmax_backward",
-    "log_softmax_backward",
-]
+SOFTMAX_KERNELS = ("softmax_forward", "log_softmax_forward", "softmax_backward",
+                   "log_softmax_backward")
+LOSS_KERNELS = ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+                "binary_cross_entropy_with_logits", "kl_div", "hinge_loss", "cross_entropy",
+                "cross_entropy_probs", "nll_loss", "multi_margin_loss")
+
+__all__ = ["BACKEND", "BACKENDS", *SOFTMAX_KERNELS, *LOSS_KERNELS]
