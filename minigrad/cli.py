@@ -1,31 +1,153 @@
-"""The `minigrad` command: `minigrad train <lesson>` runs a lesson's training end to end."""
+"""The `minigrad` command.
+
+    minigrad train regression|binary|multiclass|svm|all|demos [--lr --epochs --seed --dtype
+                   --optimizer sgd|adam --plot FILE.png --data toy|real --quiet]
+    minigrad plot losses FILE.png
+"""
 import argparse
 import sys
 
-TRAININGS = ("binary",)  # more lessons arrive with the lessons issue
+LESSONS = ("regression", "binary", "multiclass", "svm")
+TITLES = {
+    "regression": "Regression: y = 2x with one weight, mean squared error",
+    "binary": "Binary classification: the AND gate, sigmoid + binary cross-entropy",
+    "multiclass": "Multi-class classification: softmax + cross-entropy",
+    "svm": "A linear SVM: hinge loss + 0.01 ||w||^2",
+}
+REAL_TITLES = {
+    "regression": "Regression on scikit-learn's diabetes set, MSE",
+    "binary": "Logistic regression on scikit-learn's breast cancer set",
+    "multiclass": "Softmax regression and an MLP on scikit-learn's digits",
+    "svm": "A linear SVM on scikit-learn's breast cancer set",
+}
 
 
-def main(argv=None):
+# The function of each lesson's module that prints its worked numbers (MSE/MAE/Huber tables, ...).
+WORKED_NUMBERS = {"regression": "loss_tables", "binary": "worked_numbers", "multiclass": "worked_numbers"}
+
+
+def lessons_module(name):
+    import importlib
+    return importlib.import_module(f"minigrad.lessons.{name}")
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def build_parser():
     parser = argparse.ArgumentParser(prog="minigrad", description="minigrad: learn how training works.")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="run a lesson's training end to end")
-    train.add_argument("lesson", choices=TRAININGS + ("all",), help="which training to run")
-    train.add_argument("--epochs", type=int, default=100, help="number of epochs (default: the lesson's)")
-    train.add_argument("--lr", type=float, default=0.5, help="learning rate (default: the lesson's)")
+    train.add_argument("lesson", choices=LESSONS + ("all", "demos"),
+                       help="which training to run (all = the four lessons; demos = 004's slower demos)")
+    train.add_argument("--epochs", type=_positive(int), default=None,
+                       help="number of epochs (default: the lesson's; the SVM trains until separated)")
+    train.add_argument("--lr", type=_positive(float), default=None, help="learning rate (default: the lesson's)")
     train.add_argument("--seed", type=int, default=0, help="random seed for the initial weights")
-    args = parser.parse_args(argv)
+    train.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    train.add_argument("--optimizer", choices=("sgd", "adam"), default=None,
+                       help="default: sgd as the lessons write it (adam for --data real)")
+    train.add_argument("--plot", metavar="FILE.png", default=None,
+                       help="draw the loss curve (and the decision boundary for 2-D data) into FILE.png")
+    train.add_argument("--data", choices=("toy", "real"), default="toy",
+                       help="the lesson's toy data (default) or scikit-learn's bundled real data")
+    train.add_argument("--quiet", action="store_true", help="print only the one-line verdicts")
+    plot = commands.add_parser("plot", help="draw a lesson's diagram")
+    plot.add_argument("figure", choices=("losses",), help="losses: hinge, CE and MSE-on-sigmoid against the logit")
+    plot.add_argument("file", metavar="FILE.png")
+    return parser
 
+
+def _runs(name, args):
+    """The (title, keyword arguments) of each run `minigrad train NAME` makes.
+
+    Without --lr, regression first replays the lesson's lr = 0.1 (it diverges, and says why)
+    and then trains with a rate that converges. Without --epochs, the SVM first replays the
+    lesson's 100 epochs (not yet separated) and then trains until it separates the data.
+    """
+    from minigrad.lessons import regression, svm
+    common = dict(seed=args.seed, dtype=args.dtype)
+    if args.optimizer is not None:
+        common["optimizer"] = args.optimizer
+    if args.epochs is not None:
+        common["epochs"] = args.epochs
+    if args.lr is not None:
+        common["lr"] = args.lr
+    if args.data == "real":
+        if name == "multiclass":     # softmax regression, then an MLP
+            return [("softmax regression", common), ("an MLP, one hidden layer of 64 ReLU units",
+                                                     {**common, "hidden": 64})]
+        return [("", common)]
+    if name == "regression" and args.lr is None and args.optimizer in (None, "sgd"):
+        return [(f"the lesson's lr = {regression.LESSON_LR}", {**common, "lr": regression.LESSON_LR}),
+                (f"lr = {regression.DEFAULT_LR}, inside the stable range", common)]
+    if name == "svm" and args.epochs is None:
+        return [(f"the lesson's {svm.LESSON_EPOCHS} epochs", {**common, "epochs": svm.LESSON_EPOCHS}),
+                ("until every sample is on its side", common)]
+    return [("", common)]
+
+
+def train(args, out=print):
     from minigrad import lessons  # imported here so `minigrad --help` stays fast
+    from minigrad.lessons._common import quiet
 
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
-    if args.lr <= 0:
-        parser.error("--lr must be positive")
-    names = TRAININGS if args.lesson == "all" else (args.lesson,)
+    if args.lesson == "demos":
+        from minigrad.lessons import demos
+        if not args.quiet:
+            out("== 004's demos: why cross-entropy, not MSE, on softmax; and why log_softmax ==")
+        result = demos.run_all(out=quiet if args.quiet else out)
+        if args.quiet:
+            out(result.verdict)
+        return [result]
+    names = LESSONS if args.lesson == "all" else (args.lesson,)
+    results = []
     for name in names:
-        if name == "binary":
-            print("== Binary classification: the AND gate, sigmoid + binary cross-entropy ==")
-            lessons.and_gate(epochs=args.epochs, lr=args.lr, seed=args.seed)
+        if not args.quiet:
+            out(f"== {(TITLES if args.data == 'toy' else REAL_TITLES)[name]} ==")
+        worked = WORKED_NUMBERS.get(name)
+        if worked and not args.quiet and args.data == "toy":
+            out("-- the lesson's worked numbers, recomputed --")
+            getattr(lessons_module(name), worked)(out=out)
+        for title, kwargs in _runs(name, args):
+            if title and not args.quiet:
+                out(f"-- {title} --")
+            train_fn = lessons.TRAININGS[name] if args.data == "toy" else lessons_module(name).real_data
+            result = train_fn(**kwargs, out=quiet if args.quiet else out)
+            if args.quiet:
+                out(result.verdict)
+            results.append(result)
+        if not args.quiet:
+            out("")
+    if args.plot:
+        from minigrad import plot
+        plot.training(results, args.plot)
+        out(f"Wrote {args.plot}")
+    return results
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        if args.lesson == "demos" and (args.data == "real" or args.plot):
+            parser.error("the demos take no --data or --plot (they print tables)")
+        if args.data == "real":
+            from minigrad.data import _sklearn
+            try:
+                _sklearn()
+            except ImportError as error:
+                parser.exit(1, f"minigrad: error: {error}\n")
+        train(args)
+    elif args.command == "plot":
+        from minigrad import plot
+        plot.losses_figure(args.file)
+        print(f"Wrote {args.file}")
     return 0
 
 

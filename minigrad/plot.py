@@ -1,0 +1,134 @@
+"""Pictures of the lessons (matplotlib, from the `plot` extra: pip install "minigrad[plot]").
+
+    training(results, "run.png")   loss (and accuracy) per epoch; the decision boundary of the
+                                   2-D lessons (AND gate, SVM with its margin lines)
+    losses_figure("losses.png")    004's diagram (hinge, cross-entropy and MSE on sigmoid(z)
+                                   against the logit z) and 001's confidence bar chart
+
+matplotlib is imported only when a picture is drawn, so minigrad itself needs only numpy.
+"""
+import numpy as np
+
+import minigrad as mg
+
+TWO_D = ("binary", "svm")          # the lessons whose data can be drawn in the plane
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError('plotting needs matplotlib, from the "plot" extra: pip install "minigrad[plot]"') from None
+    matplotlib.use("Agg")          # we only write files: no window, works without a display
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _loss_curve(ax, result):
+    losses = np.asarray(result.losses, dtype=float)
+    epochs = np.arange(len(losses))
+    ax.plot(epochs, losses, color="tab:blue", label="loss")
+    finite = losses[np.isfinite(losses)]
+    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
+        ax.set_yscale("log")       # a diverging or fast-converging loss spans decades
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss", color="tab:blue")
+    title = f"{result.name}: {result.status}"
+    if "test_accuracy" in result.extra:            # real data: one held-out number, not a curve
+        title += f", held-out accuracy {result.extra['test_accuracy']:.1%}"
+    ax.set_title(title, fontsize=10)
+    if len(result.accuracies) > 1 and "test_accuracy" not in result.extra:
+        acc_ax = ax.twinx()
+        acc = np.asarray(result.accuracies) * 100   # one per epoch (before its step), then the final one
+        acc_ax.plot(np.arange(len(acc)), acc, color="tab:orange", label="accuracy")
+        acc_ax.set_ylabel("accuracy (%)", color="tab:orange")
+        acc_ax.set_ylim(-5, 105)
+
+
+def _boundary(ax, result):
+    """Shade the model's decision regions and draw its boundary (and the SVM's margins)."""
+    from minigrad.lessons import binary, svm
+    module = binary if result.name == "binary" else svm
+    x, y = np.asarray(module.X), np.asarray(module.Y)
+    pad = 1.0 if result.name == "svm" else 0.5
+    (x0, y0), (x1, y1) = x.min(axis=0) - pad, x.max(axis=0) + pad
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
+    grid = mg.tensor(np.c_[gx.ravel(), gy.ravel()], dtype=result.model.weight.dtype)
+    with mg.no_grad():
+        score = result.model(grid).data.reshape(gx.shape)   # the logit / SVM score
+    ax.contourf(gx, gy, score, levels=[-np.inf, 0, np.inf], colors=["#f4cccc", "#cfe2f3"], alpha=0.8)
+    ax.contour(gx, gy, score, levels=[0], colors="k", linewidths=1.5)
+    if result.name == "svm":
+        ax.contour(gx, gy, score, levels=[-1, 1], colors="k", linestyles="--", linewidths=1)
+        support = np.asarray(result.extra.get("support_vectors", []))
+        if support.size:
+            ax.scatter(support[:, 0], support[:, 1], s=180, facecolors="none", edgecolors="k",
+                       label="support vectors")
+    positive = y > 0
+    ax.scatter(x[positive, 0], x[positive, 1], c="tab:blue", marker="o", label="positive", zorder=3)
+    ax.scatter(x[~positive, 0], x[~positive, 1], c="tab:red", marker="x", label="negative", zorder=3)
+    ax.set_title("decision boundary" + (" and margins (dashed)" if result.name == "svm" else " (p = 0.5)"),
+                 fontsize=10)
+    ax.legend(fontsize=7, loc="lower right" if result.name == "svm" else "upper left")
+
+
+def training(results, path):
+    """One row per training run: the loss curve, and the decision boundary for 2-D data."""
+    plt = _pyplot()
+    results = list(results)
+    has_2d = any(r.name in TWO_D for r in results)
+    fig, axes = plt.subplots(len(results), 2 if has_2d else 1, squeeze=False,
+                             figsize=(11 if has_2d else 6, 3.2 * len(results)))
+    for row, result in zip(axes, results):
+        _loss_curve(row[0], result)
+        if has_2d:
+            if result.name in TWO_D:
+                _boundary(row[1], result)
+            else:
+                row[1].axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def loss_curves(z):
+    """For a positive example (y = 1) with logit z, computed by minigrad's losses:
+    hinge max(0, 1 - z), cross-entropy log(1 + e^-z), and MSE on the probability (1 - sigmoid(z))^2."""
+    F = mg.nn.functional
+    z = mg.tensor(z, dtype=mg.float64)
+    ones = mg.ones_like(z)
+    return {"hinge: max(0, 1 - z)": F.hinge_loss(z, ones, reduction="none").data,
+            "cross-entropy: log(1 + exp(-z))": F.binary_cross_entropy_with_logits(z, ones, reduction="none").data,
+            "MSE on sigmoid: (1 - sigmoid(z))^2": F.mse_loss(z.sigmoid(), ones, reduction="none").data}
+
+
+def losses_figure(path):
+    """004's diagram beside 001's bar chart, with the true values (001 prints 0.04 / 1.10 / 4.56)."""
+    from minigrad.lessons import multiclass
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    z = np.linspace(-4, 4, 401)
+    for label, values in loss_curves(z).items():
+        left.plot(z, values, label=label, linewidth=2)
+    left.axvline(0, color="grey", linewidth=0.5)
+    left.set_xlabel("logit z (true class y = 1)")
+    left.set_ylabel("loss")
+    left.set_title("A confidently wrong logit (z << 0): CE grows linearly,\n"
+                   "MSE on sigmoid flattens out (its gradient vanishes)", fontsize=10)
+    left.legend()
+    names = list(multiclass.SCENARIOS_001)
+    true = [multiclass.cross_entropy_of_logits(multiclass.SCENARIOS_001[n][0], 0) for n in names]
+    printed = [float(multiclass.SCENARIOS_001[n][1]) for n in names]
+    bars = right.bar([n.replace(" & ", "\n& ") for n in names], true, width=0.5,
+                     color=["#2dc653", "#f4a261", "#e63946"])
+    for bar, value, shown in zip(bars, true, printed):
+        right.text(bar.get_x() + bar.get_width() / 2, value + 0.08, f"{value:.3f}\n(001 prints {shown:.2f})",
+                   ha="center", fontsize=9)
+    right.set_ylim(0, max(true) * 1.25)
+    right.set_ylabel("cross-entropy loss (true class 0)")
+    right.set_title("001's three confidence scenarios, true values", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
