@@ -24,6 +24,7 @@ import sys
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # single-threaded BLAS/OpenMP for everyone
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's idle BLAS threads would take the second core
 
 import numpy as np  # noqa: E402
 

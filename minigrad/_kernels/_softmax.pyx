@@ -16,7 +16,8 @@ gives a row of NaN; a -inf logit among finite ones gets probability 0.
 from cython cimport floating
 from libc.math cimport log
 
-from minigrad._kernels._math cimport MINIGRAD_SIMD_EXP, row_dot, row_max, row_sum, typed_exp
+from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, row_dot, row_max, row_sum,
+                                      typed_exp)
 
 SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorised exp
 
@@ -26,12 +27,13 @@ SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorise
 cdef inline double _exp_shifted(const floating[::1] x, floating shift, floating[::1] out) noexcept nogil:
     """out[k] = exp(x[k] - shift); returns sum_k out[k].
 
-    The sum is a second pass over `out` rather than part of this loop: the compiler
-    vectorises a loop of exps, but not one that also accumulates a sum.
+    The exps run in _math.pxd's exp_shifted, which gcc compiles for AVX2 and for plain
+    x86-64 and picks from the CPU at load time. The sum is a second pass over `out`: a
+    loop of exps vectorises, one that also accumulates a sum does not.
     """
-    cdef Py_ssize_t k
-    for k in range(x.shape[0]):
-        out[k] = typed_exp(x[k] - shift)
+    if x.shape[0] == 0:
+        return 0.0
+    exp_shifted(&x[0], shift, &out[0], x.shape[0])
     return row_sum(out)
 
 
