@@ -11,6 +11,7 @@ leaves. `backward` walks the graph in two named phases, as micrograd does:
 2. the chain rule, visiting every node after all the nodes that depend on it.
 """
 import functools
+import sys
 import threading
 
 # The Tensor class, filled in by minigrad/tensor.py (which imports this module, so this
@@ -147,6 +148,17 @@ def toposort(root):
     return order
 
 
+def _unshared(array):
+    """True when no one but the caller refers to `array` or its memory, so a leaf can keep
+    it as its .grad without a copy (which costs a full pass at large sizes).
+
+    CPython counts references: 3 here means only the caller's variable, this function's
+    argument and getrefcount's own. A view (base is not None) shares memory with another
+    array, so it never counts as unshared.
+    """
+    return array.base is None and sys.getrefcount(array) <= 3
+
+
 def backward(root, gradient, retain_graph=False):
     """Reverse mode: push d(root)/d(node) from `root` back to every leaf.
 
@@ -167,7 +179,12 @@ def backward(root, gradient, retain_graph=False):
                 continue
             ctx = node._ctx
             if ctx is None:  # a leaf: accumulate until the user zeroes it
-                node.grad = Tensor._wrap(grad.copy() if node.grad is None else node.grad.data + grad)
+                if node.grad is not None:
+                    node.grad = Tensor._wrap(node.grad.data + grad)
+                elif _unshared(grad):
+                    node.grad = Tensor._wrap(grad)  # nothing else holds it: no need to copy
+                else:
+                    node.grad = Tensor._wrap(grad.copy())  # e.g. the caller's own `gradient` array
                 continue
             if ctx.freed:
                 raise RuntimeError(
@@ -189,5 +206,6 @@ def backward(root, gradient, retain_graph=False):
                 assert g.shape == data.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {data.shape}"
                 previous = grads.get(id(parent))
                 grads[id(parent)] = g if previous is None else previous + g  # a node used twice sums its gradients
+            del input_grads, g  # drop our references, so _unshared can see when a gradient has no other owner
     finally:
         _state.enabled = recording

@@ -199,3 +199,14 @@ def test_input_reached_by_paths_of_different_lengths_gets_all_its_gradient():
     # d/dx sum(x x^T) = (1 1^T) x + (1 1^T) x  (each row of x gets both column sums of x)
     expected = 2 * np.ones((2, 2)) @ x.data
     np.testing.assert_allclose(x.grad.data, expected)
+
+
+def test_leaf_gradients_never_alias_arrays_someone_else_holds():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = mg.tensor([3.0, 4.0], requires_grad=True)
+    upstream = np.array([1.0, 1.0], dtype=np.float32)
+    (x + y).backward(gradient=upstream)  # Add hands the same array to both inputs
+    assert x.grad.data is not upstream and y.grad.data is not upstream
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    x.grad.data[0] = 100.0  # a user editing one gradient in place touches nothing else
+    assert y.grad.data[0] == 1.0 and upstream[0] == 1.0
