@@ -3,6 +3,7 @@
     minigrad train regression|binary|multiclass|svm|all|demos [--lr --epochs --seed --dtype
                    --optimizer sgd|adam --plot FILE.png --data toy|real --quiet]
     minigrad plot losses FILE.png
+    minigrad check [--filter NAME --dtype float64|float32|both --seed N --json FILE]
 """
 import argparse
 import sys
@@ -61,6 +62,13 @@ def build_parser():
     plot = commands.add_parser("plot", help="draw a lesson's diagram")
     plot.add_argument("figure", choices=("losses",), help="losses: hinge, CE and MSE-on-sigmoid against the logit")
     plot.add_argument("file", metavar="FILE.png")
+    check = commands.add_parser("check", help="every op and loss against PyTorch and finite differences")
+    check.add_argument("--filter", metavar="NAME", default=None,
+                       help="only the cases named NAME (e.g. cross_entropy), else those whose name contains it (e.g. loss)")
+    check.add_argument("--dtype", choices=("float64", "float32", "both"), default="both",
+                       help="the dtypes compared with PyTorch (default both); float64 also runs the finite differences")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    check.add_argument("--json", metavar="FILE", default=None, help="also write every row to FILE as JSON")
     return parser
 
 
@@ -148,6 +156,9 @@ def main(argv=None):
         from minigrad import plot
         plot.losses_figure(args.file)
         print(f"Wrote {args.file}")
+    elif args.command == "check":
+        from minigrad import check
+        return check.main(args.filter, args.dtype, args.seed, args.json)
     return 0
 
 

@@ -18,10 +18,11 @@ def assert_close(actual, expected, dtype, what):
     expected = np.asarray(expected, dtype=np.float64)
     finite = expected[np.isfinite(expected)]
     scale = float(np.max(np.abs(finite))) if finite.size else 1.0
-    # float32 keeps ~7 digits of the *terms* summed into a gradient, so a result that
-    # cancels to ~1e-5 can be off by 1e-3 of itself; with inputs of order 1, an absolute
-    # floor of rtol keeps that from failing. float64's floor stays relative to the values.
-    floor = max(scale, 1.0) if np.dtype(dtype) == np.float32 else max(scale, 1e-30)
+    # A value that comes out of a cancellation between terms of order 1 (a gradient
+    # p - 1 of a confident prediction, a sum of +-1 terms) keeps the rounding error of the
+    # *terms*, not of itself: with inputs of order 1, an absolute floor of rtol (1e-12 in
+    # float64, 1e-5 in float32) is the tightest honest bound.
+    floor = max(scale, 1.0)
     np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected,
                                rtol=rtol, atol=rtol * floor, err_msg=what)
 

@@ -1,0 +1,367 @@
+"""`minigrad check`: every op and every loss, against PyTorch and against finite differences.
+
+Each case is a function fn(lib, *tensors), written once (see minigrad.testing), and a
+recipe for its seeded random inputs. For each case the runner
+
+1. against torch, in float64 and float32: runs fn in minigrad and in torch on the same
+   inputs (minigrad.testing.compare_with_torch) and compares the value and every
+   gradient, with the dtype's tolerance |minigrad - torch| <= atol + rtol * |torch|;
+2. against finite differences, in float64 only: minigrad.gradcheck, the full Jacobian by
+   central differences (float32's rounding would swamp a difference quotient). The row
+   shows how far backward() is from the numeric derivative of sum(upstream * output),
+   the same number gradcheck bounds element by element.
+
+One row per case, reference and dtype; the run fails if any row fails. Inputs stay away
+from the kinks (abs at 0, a hinge at its margin, ...), where the derivative is a choice
+rather than a limit: docs/kinks.md lists those choices.
+"""
+import json
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+import minigrad
+from minigrad.gradcheck import GradcheckError, gradcheck
+
+N, C = 4, 3           # batch size and number of classes of the loss cases: small keeps gradcheck fast
+INSTALL_HINT = 'PyTorch is not installed: only the finite-difference half ran. For the comparison ' \
+               'with PyTorch: pip install "minigrad[torch]"'
+
+
+@dataclass
+class Case:
+    name: str                     # the op or loss, e.g. "cross_entropy"
+    options: str                  # e.g. "reduction='sum', weight"
+    fn: object                    # fn(lib, *tensors) -> tensor, run on minigrad and torch
+    inputs: object                # inputs(rng) -> list of float64 / int64 numpy arrays
+    torch_fn: object = None       # torch's spelling, when it differs (minigrad's hinge_loss)
+    grad: tuple = None            # which inputs get a gradient (default: the floating ones)
+
+
+@dataclass
+class Row:
+    name: str
+    options: str
+    dtype: str
+    against: str                  # "torch" or "finite diff"
+    value_abs: float
+    value_rel: float
+    grad_abs: float
+    grad_rel: float
+    status: str                   # PASS or FAIL
+    detail: str = ""              # why it failed
+
+
+# ---- inputs ---------------------------------------------------------------------------------
+def normal(*shape):
+    return lambda rng: rng.normal(size=shape)
+
+
+def positive(*shape):
+    return lambda rng: rng.uniform(0.5, 2.0, size=shape)
+
+
+def logits_and_classes(rng):
+    return [rng.normal(size=(N, C)), rng.integers(0, C, size=N)]
+
+
+def logits_and_probabilities(rng):
+    return [rng.normal(size=(N, C)), rng.dirichlet(np.ones(C), size=N)]
+
+
+def values_and_targets(rng):
+    return [rng.normal(size=(N, C)), rng.normal(size=(N, C))]
+
+
+def probabilities_and_labels(rng):
+    return [rng.uniform(0.05, 0.95, size=(N, C)), rng.uniform(0.0, 1.0, size=(N, C)).round()]
+
+
+def logits_and_labels(rng):
+    return [rng.normal(size=(N, C)), rng.uniform(0.0, 1.0, size=(N, C)).round()]
+
+
+def scores_and_signs(rng):
+    return [rng.normal(size=(N, C)), np.where(rng.uniform(size=(N, C)) < 0.5, -1.0, 1.0)]
+
+
+def many(fn):
+    """Turn a one-array input recipe into a list of one array."""
+    return lambda rng: [fn(rng)]
+
+
+# ---- the case table: ops --------------------------------------------------------------------------
+def op_cases():
+    x = many(normal(N, C))
+    p = many(positive(N, C))
+    two = lambda rng: [rng.normal(size=(N, C)), rng.normal(size=(N, C))]      # noqa: E731
+    return [
+        Case("exp", "", lambda lib, a: a.exp(), x),
+        Case("log", "", lambda lib, a: a.log(), p),
+        Case("sqrt", "", lambda lib, a: a.sqrt(), p),
+        Case("abs", "", lambda lib, a: a.abs(), x),
+        Case("relu", "", lambda lib, a: a.relu(), x),
+        Case("sigmoid", "", lambda lib, a: a.sigmoid(), x),
+        Case("tanh", "", lambda lib, a: a.tanh(), x),
+        Case("softmax", "dim=1", lambda lib, a: a.softmax(dim=1), x),
+        Case("log_softmax", "dim=0", lambda lib, a: a.log_softmax(dim=0), x),
+        Case("clamp", "min=-0.5, max=0.5", lambda lib, a: a.clamp(-0.5, 0.5), x),
+        Case("add", "broadcast (N, C) + (C,)", lambda lib, a, b: a + b,
+             lambda rng: [rng.normal(size=(N, C)), rng.normal(size=C)]),
+        Case("sub", "", lambda lib, a, b: a - b, two),
+        Case("mul", "broadcast (N, 1) * (N, C)", lambda lib, a, b: a * b,
+             lambda rng: [rng.normal(size=(N, 1)), rng.normal(size=(N, C))]),
+        Case("div", "", lambda lib, a, b: a / b, lambda rng: [rng.normal(size=(N, C)), rng.uniform(0.5, 2, (N, C))]),
+        Case("pow", "x ** 3", lambda lib, a: a ** 3, x),
+        Case("pow", "a ** b", lambda lib, a, b: a ** b, lambda rng: [rng.uniform(0.5, 2, (N, C)), rng.normal(size=(N, C))]),
+        Case("maximum", "", lambda lib, a, b: lib.maximum(a, b), two),
+        Case("minimum", "", lambda lib, a, b: lib.minimum(a, b), two),
+        Case("where", "", lambda lib, a, b: lib.where(a > 0, a, b), two),
+        Case("sum", "", lambda lib, a: a.sum(), x),
+        Case("sum", "dim=1, keepdim", lambda lib, a: a.sum(dim=1, keepdim=True), x),
+        Case("mean", "dim=0", lambda lib, a: a.mean(dim=0), x),
+        Case("max", "", lambda lib, a: a.max(), x),
+        Case("max", "dim=1", lambda lib, a: a.max(dim=1)[0], x),
+        Case("matmul", "(N, C) @ (C, 2)", lambda lib, a, b: a @ b,
+             lambda rng: [rng.normal(size=(N, C)), rng.normal(size=(C, 2))]),
+        Case("reshape", "transpose, T, index", lambda lib, a: a.reshape(C, N).transpose(0, 1).T[1:, ::2], x),
+    ]
+
+
+# ---- the case table: losses, with every option ---------------------------------------------------
+def F(lib):
+    return lib.nn.functional
+
+
+def loss_cases():
+    cases = []
+    reductions = ("mean", "sum", "none")
+
+    def add(name, options, fn, inputs, **kw):
+        cases.append(Case(name, options, fn, inputs, grad=(True, False), **kw))
+
+    for r in reductions:
+        red = f"reduction={r!r}"
+        add("mse_loss", red, lambda lib, x, t, r=r: F(lib).mse_loss(x, t, reduction=r), values_and_targets)
+        add("l1_loss", red, lambda lib, x, t, r=r: F(lib).l1_loss(x, t, reduction=r), values_and_targets)
+        add("binary_cross_entropy", red, lambda lib, p, t, r=r: F(lib).binary_cross_entropy(p, t, reduction=r),
+            probabilities_and_labels)
+        add("binary_cross_entropy_with_logits", red,
+            lambda lib, x, t, r=r: F(lib).binary_cross_entropy_with_logits(x, t, reduction=r), logits_and_labels)
+        add("cross_entropy", red, lambda lib, x, t, r=r: F(lib).cross_entropy(x, t, reduction=r), logits_and_classes)
+        add("nll_loss", red, lambda lib, x, t, r=r: F(lib).nll_loss(x.log_softmax(dim=1), t, reduction=r),
+            logits_and_classes)
+        add("multi_margin_loss", red, lambda lib, x, t, r=r: F(lib).multi_margin_loss(x, t, reduction=r),
+            logits_and_classes)
+        add("hinge_loss", red, lambda lib, x, t, r=r: F(lib).hinge_loss(x, t, reduction=r), scores_and_signs,
+            torch_fn=lambda lib, x, t, r=r: _reduce(lib.relu(1.0 - t * x), r))
+    for r in reductions + ("batchmean",):
+        for log_target in (False, True):
+            add("kl_div", f"reduction={r!r}, log_target={log_target}",
+                lambda lib, x, t, r=r, lt=log_target: F(lib).kl_div(x.log_softmax(dim=1), t.log() if lt else t,
+                                                                    reduction=r, log_target=lt),
+                logits_and_probabilities)
+
+    for delta in (0.5, 2.0):
+        add("huber_loss", f"delta={delta}", lambda lib, x, t, d=delta: F(lib).huber_loss(x, t, delta=d),
+            values_and_targets)
+    for beta in (0.5, 0.0):
+        add("smooth_l1_loss", f"beta={beta}", lambda lib, x, t, b=beta: F(lib).smooth_l1_loss(x, t, beta=b),
+            values_and_targets)
+
+    weight = np.array([0.5, 2.0, 1.0])            # one per class (C = 3); broadcasts along the last axis too
+    w = lambda lib, x: lib.tensor(weight, dtype=x.dtype)    # noqa: E731
+    add("binary_cross_entropy", "weight", lambda lib, p, t: F(lib).binary_cross_entropy(p, t, weight=w(lib, p)),
+        probabilities_and_labels)
+    add("binary_cross_entropy_with_logits", "weight",
+        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(x, t, weight=w(lib, x)), logits_and_labels)
+    add("binary_cross_entropy_with_logits", "pos_weight",
+        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(x, t, pos_weight=w(lib, x)), logits_and_labels)
+    add("binary_cross_entropy_with_logits", "weight, pos_weight, reduction='sum'",
+        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(x, t, weight=w(lib, x), pos_weight=w(lib, x) * 2,
+                                                                  reduction="sum"), logits_and_labels)
+    for options, kwargs in (("weight", {"weight": True}), ("ignore_index=1", {"ignore_index": 1}),
+                            ("label_smoothing=0.2", {"label_smoothing": 0.2}),
+                            ("weight, ignore_index=0, label_smoothing=0.1",
+                             {"weight": True, "ignore_index": 0, "label_smoothing": 0.1})):
+        def ce(lib, x, t, kwargs=kwargs):
+            extra = {**kwargs, "weight": w(lib, x)} if "weight" in kwargs else kwargs
+            return F(lib).cross_entropy(x, t, **extra)
+        add("cross_entropy", options, ce, logits_and_classes)
+    add("cross_entropy", "probability targets", lambda lib, x, t: F(lib).cross_entropy(x, t),
+        logits_and_probabilities)
+    add("cross_entropy", "probability targets, weight, label_smoothing=0.1",
+        lambda lib, x, t: F(lib).cross_entropy(x, t, weight=w(lib, x), label_smoothing=0.1), logits_and_probabilities)
+    add("nll_loss", "weight, ignore_index=2",
+        lambda lib, x, t: F(lib).nll_loss(x.log_softmax(dim=1), t, weight=w(lib, x), ignore_index=2),
+        logits_and_classes)
+    for p, margin in ((1, 0.5), (2, 1.0), (2, 2.0)):
+        add("multi_margin_loss", f"p={p}, margin={margin}",
+            lambda lib, x, t, p=p, m=margin: F(lib).multi_margin_loss(x, t, p=p, margin=m), logits_and_classes)
+    add("multi_margin_loss", "weight", lambda lib, x, t: F(lib).multi_margin_loss(x, t, weight=w(lib, x)),
+        logits_and_classes)
+    # (N, C, d) inputs: one prediction per class per position, as for images.
+    spatial = lambda rng: [rng.normal(size=(2, C, 2)), rng.integers(0, C, size=(2, 2))]   # noqa: E731
+    add("cross_entropy", "input (N, C, d), label_smoothing=0.1",
+        lambda lib, x, t: F(lib).cross_entropy(x, t, label_smoothing=0.1), spatial)
+    add("nll_loss", "input (N, C, d), reduction='sum'",
+        lambda lib, x, t: F(lib).nll_loss(x.log_softmax(dim=1), t, reduction="sum"), spatial)
+    # The gradient with respect to the target, where the target is a real number.
+    for name, recipe in (("mse_loss", values_and_targets), ("l1_loss", values_and_targets),
+                         ("huber_loss", values_and_targets), ("smooth_l1_loss", values_and_targets),
+                         ("binary_cross_entropy_with_logits", logits_and_labels)):
+        cases.append(Case(name, "gradient of the target too",
+                          lambda lib, x, t, name=name: getattr(F(lib), name)(x, t), recipe))
+    cases.append(Case("kl_div", "gradient of the target too, reduction='batchmean'",
+                      lambda lib, x, t: F(lib).kl_div(x.log_softmax(dim=1), t, reduction="batchmean"),
+                      logits_and_probabilities))
+    add("hinge_loss", "margin=0.5", lambda lib, x, t: F(lib).hinge_loss(x, t, margin=0.5), scores_and_signs,
+        torch_fn=lambda lib, x, t: lib.relu(0.5 - t * x).mean())
+    return cases
+
+
+def _reduce(loss, reduction):
+    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
+
+
+def cases():
+    return op_cases() + loss_cases()
+
+
+# ---- running one case -----------------------------------------------------------------------------
+def against_torch(case, arrays, dtype):
+    from minigrad.testing import compare_with_torch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # torch's notice that kl_div's 'mean' is not 'batchmean'
+        report = compare_with_torch(case.fn, *arrays, dtype=dtype, requires_grad=_grad_flags(case, arrays),
+                                    torch_fn=case.torch_fn)
+    value, grads = report.rows[0], report.rows[1:]
+    return Row(case.name, case.options, np.dtype(dtype).name, "torch", value.max_abs, value.max_rel,
+               max((g.max_abs for g in grads), default=0.0), max((g.max_rel for g in grads), default=0.0),
+               "PASS" if report.ok else "FAIL",
+               "" if report.ok else "; ".join(f"{row.name} at {row.index}: minigrad {row.minigrad_value:.6g}, "
+                                              f"torch {row.torch_value:.6g}" for row in report.failures))
+
+
+def against_finite_differences(case, arrays, rng, eps=1e-6):
+    """gradcheck decides PASS/FAIL; the numbers compare backward() with the central difference
+    of sum(upstream * output) for every element of every input that gets a gradient."""
+    flags = _grad_flags(case, arrays)
+    tensors = [minigrad.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, flags)]
+
+    def run(*ts):
+        return case.fn(minigrad, *ts)
+
+    status, detail = "PASS", ""
+    try:
+        gradcheck(run, tensors, eps=eps)
+    except GradcheckError as error:
+        status, detail = "FAIL", str(error)
+
+    out = run(*tensors)
+    upstream = rng.uniform(-1, 1, out.shape)
+    out.backward(minigrad.tensor(upstream))
+    worst_abs = worst_rel = 0.0
+    with minigrad.no_grad():
+        for t, flag in zip(tensors, flags):
+            if not flag:
+                continue
+            analytic = t.grad.data.reshape(-1) if t.grad is not None else np.zeros(t.data.size)
+            flat = t.data.reshape(-1)
+            for j in range(flat.size):
+                original = flat[j]
+                flat[j] = original + eps
+                plus = float((run(*tensors).data * upstream).sum())
+                flat[j] = original - eps
+                minus = float((run(*tensors).data * upstream).sum())
+                flat[j] = original
+                numeric = (plus - minus) / (2 * eps)
+                diff = abs(analytic[j] - numeric)
+                worst_abs = max(worst_abs, diff)
+                worst_rel = max(worst_rel, diff / abs(numeric) if numeric else (0.0 if diff == 0 else np.inf))
+    return Row(case.name, case.options, "float64", "finite diff", 0.0, 0.0, worst_abs, worst_rel, status, detail)
+
+
+def _grad_flags(case, arrays):
+    if case.grad is not None:
+        return list(case.grad)
+    return [a.dtype.kind == "f" for a in arrays]
+
+
+def _torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run(name_filter=None, dtypes=("float64", "float32"), seed=0, torch=None):
+    """Run every case, or those named `name_filter` (else those whose name contains it);
+    returns (rows, whether torch was used)."""
+    torch = _torch_available() if torch is None else torch
+    rows = []
+    table = cases()
+    wanted = (name_filter or "").lower()
+    exact = any(case.name.lower() == wanted for case in table)   # "cross_entropy" is not "binary_cross_entropy"
+    for index, case in enumerate(table):
+        if wanted and (case.name.lower() != wanted if exact else wanted not in case.name.lower()):
+            continue
+        rng = np.random.default_rng([seed, index])    # each case its own stream: filtering changes nothing
+        arrays = case.inputs(rng)
+        if torch:
+            rows += [against_torch(case, arrays, dtype) for dtype in dtypes]
+        if "float64" in dtypes:
+            rows.append(against_finite_differences(case, arrays, rng))
+    return rows, torch
+
+
+# ---- printing ------------------------------------------------------------------------------------------
+def format_table(rows):
+    header = (f"{'case':<34} {'options':<50} {'dtype':<8} {'against':<11} "
+              f"{'value abs':>9} {'value rel':>9} {'grad abs':>9} {'grad rel':>9}  result")
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        value = (f"{row.value_abs:>9.1e} {row.value_rel:>9.1e}" if row.against == "torch"
+                 else f"{'-':>9} {'-':>9}")
+        lines.append(f"{row.name:<34} {row.options or '-':<50} {row.dtype:<8} {row.against:<11} {value} "
+                     f"{row.grad_abs:>9.1e} {row.grad_rel:>9.1e}  {row.status}")
+        if row.detail:
+            lines.append(f"    {row.detail}")
+    return "\n".join(lines)
+
+
+def summary(rows, torch_used):
+    failed = sum(row.status == "FAIL" for row in rows)
+    cases_run = len({(row.name, row.options) for row in rows})
+    references = {row.against for row in rows}
+    against = " and ".join(name for key, name in (("torch", "PyTorch"), ("finite diff", "finite differences"))
+                           if key in references)
+    verdict = "all PASS" if not failed else f"{failed} FAIL"
+    return f"minigrad check: {cases_run} cases, {len(rows)} rows against {against}: {verdict}"
+
+
+def main(name_filter=None, dtype="both", seed=0, json_file=None, out=print):
+    """What `minigrad check` does; returns the exit code (1 if any row failed)."""
+    dtypes = ("float64", "float32") if dtype == "both" else (dtype,)
+    rows, torch_used = run(name_filter, dtypes, seed)
+    if not rows:
+        out(f"minigrad check: no case matches --filter {name_filter!r}")
+        return 1
+    out(format_table(rows))
+    out("")
+    if not torch_used:
+        out(INSTALL_HINT)
+    line = summary(rows, torch_used)
+    out(line)
+    if json_file:
+        with open(json_file, "w") as f:
+            json.dump({"summary": line, "torch": torch_used, "seed": seed,
+                       "rows": [_jsonable(asdict(row)) for row in rows]}, f, indent=1)
+    return 1 if any(row.status == "FAIL" for row in rows) else 0
+
+
+def _jsonable(row):
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+

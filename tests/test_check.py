@@ -1,0 +1,90 @@
+"""`minigrad check`: the case table against PyTorch and finite differences."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from minigrad import check, cli
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+LOSSES = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+          "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "multi_margin_loss", "kl_div",
+          "hinge_loss"]
+
+
+def result_rows(text):
+    return [line for line in text.splitlines()
+            if line.endswith(("PASS", "FAIL")) and not line.startswith("minigrad check:")]
+
+
+def test_full_check_passes_with_a_row_per_loss_option_dtype_and_reference(torch, capsys):
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    rows = result_rows(out)
+    assert rows and all(row.endswith("PASS") for row in rows)
+    for loss in LOSSES:
+        mine = [row for row in rows if row.startswith(loss + " ")]
+        assert any("float32" in r and "torch" in r for r in mine), loss
+        assert any("float64" in r and "torch" in r for r in mine), loss
+        assert any("finite diff" in r for r in mine), loss
+    for option in ("reduction='none'", "pos_weight", "ignore_index=1", "label_smoothing=0.2",
+                   "probability targets", "p=2, margin=2.0", "log_target=True", "reduction='batchmean'",
+                   "delta=0.5", "beta=0.0", "weight"):
+        assert any(option in row for row in rows), option
+    assert out.strip().splitlines()[-1].endswith("all PASS")
+
+
+def test_filter_dtype_seed_and_json(torch, tmp_path, capsys):
+    path = tmp_path / "check.json"
+    assert cli.main(["check", "--filter", "cross_entropy", "--dtype", "float32", "--seed", "3",
+                     "--json", str(path)]) == 0
+    rows = result_rows(capsys.readouterr().out)
+    assert rows and all(row.startswith("cross_entropy ") and "float32" in row for row in rows)
+    data = json.loads(path.read_text())
+    assert data["seed"] == 3 and data["torch"] is True and data["summary"].endswith("all PASS")
+    assert "against PyTorch:" in data["summary"]             # float32 only: no finite differences
+    assert len(data["rows"]) == len(rows)
+    assert {row["name"] for row in data["rows"]} == {"cross_entropy"}
+    assert {"value_abs", "grad_rel", "status", "options", "against"} <= set(data["rows"][0])
+
+
+def test_a_filter_that_matches_nothing_fails(capsys):
+    assert cli.main(["check", "--filter", "no_such_op"]) == 1
+    assert "no case matches" in capsys.readouterr().out
+
+
+def test_without_torch_the_finite_difference_half_runs(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)      # makes `import torch` fail
+    assert cli.main(["check", "--filter", "loss"]) == 0
+    out = capsys.readouterr().out
+    rows = result_rows(out)
+    assert rows and all("finite diff" in row and row.endswith("PASS") for row in rows)
+    assert 'pip install "minigrad[torch]"' in out
+
+
+def test_a_wrong_case_fails_and_exits_1(torch, monkeypatch, capsys):
+    wrong = check.Case("exp", "deliberately wrong in minigrad",
+                       lambda lib, a: a.exp() if lib.__name__ == "torch" else a.exp() * 1.01,
+                       check.many(check.normal(2, 2)))
+    monkeypatch.setattr(check, "cases", lambda: [wrong])
+    assert check.main() == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "output at" in out and out.strip().endswith("FAIL")
+
+
+def test_python_dash_m_minigrad_check(torch):
+    done = subprocess.run([sys.executable, "-m", "minigrad", "check", "--filter", "mse", "--dtype", "float64"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mse_loss" in done.stdout and "all PASS" in done.stdout
+
+
+def test_the_table_covers_every_loss_of_nn_functional():
+    import minigrad.nn.functional as F
+    functional_losses = {name for name in dir(F) if name.endswith(("_loss", "cross_entropy", "_logits", "kl_div"))
+                         and not name.startswith("_")}
+    assert functional_losses <= {case.name for case in check.cases()} and set(LOSSES) == functional_losses

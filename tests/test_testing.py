@@ -1,0 +1,201 @@
+"""minigrad.testing: compare_with_torch, compare_model_with_torch, to_torch."""
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.testing import compare_model_with_torch, compare_with_torch, to_torch
+
+pytestmark = pytest.mark.usefixtures("torch")   # conftest: skipped without torch, a failure in CI
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(5, 4))
+PROBS = rng.uniform(0.05, 0.95, size=(5, 4))
+BINARY = rng.integers(0, 2, size=(5, 4)).astype(np.float64)
+CLASSES = np.array([0, 3, 1, 2, 3])
+W_CLASS = np.array([0.5, 1.0, 2.0, 1.5])
+SOFT = rng.dirichlet(np.ones(4), size=5)
+
+
+def torch_hinge(lib, x, y):
+    """minigrad's hinge_loss (not in torch), spelled with torch's ops."""
+    return lib.relu(1 - y * x).mean()
+
+
+# (name, fn(lib, *tensors), arrays): every loss of minigrad.nn.functional, with its options.
+LOSSES = [
+    ("mse", lambda lib, x, t: lib.nn.functional.mse_loss(x, t), (X, PROBS)),
+    ("mse sum", lambda lib, x, t: lib.nn.functional.mse_loss(x, t, reduction="sum"), (X, PROBS)),
+    ("l1", lambda lib, x, t: lib.nn.functional.l1_loss(x, t), (X, PROBS)),
+    ("huber", lambda lib, x, t: lib.nn.functional.huber_loss(x, t, delta=0.5), (X, PROBS)),
+    ("smooth_l1", lambda lib, x, t: lib.nn.functional.smooth_l1_loss(x, t, beta=0.5), (X, PROBS)),
+    ("bce", lambda lib, p, t: lib.nn.functional.binary_cross_entropy(p, t), (PROBS, BINARY)),
+    ("bce weight", lambda lib, p, t: lib.nn.functional.binary_cross_entropy(
+        p, t, weight=lib.tensor(W_CLASS, dtype=p.dtype)), (PROBS, BINARY)),
+    ("bce_with_logits pos_weight", lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(
+        x, t, pos_weight=lib.tensor(W_CLASS, dtype=x.dtype), reduction="none"), (X, BINARY)),
+    ("cross_entropy", lambda lib, x, t: lib.nn.functional.cross_entropy(x, t), (X, CLASSES)),
+    ("cross_entropy all options", lambda lib, x, t: lib.nn.functional.cross_entropy(
+        x, t, weight=lib.tensor(W_CLASS, dtype=x.dtype), ignore_index=1, label_smoothing=0.2), (X, CLASSES)),
+    ("cross_entropy probabilities", lambda lib, x, t: lib.nn.functional.cross_entropy(x, t), (X, SOFT)),
+    ("nll", lambda lib, x, t: lib.nn.functional.nll_loss(x.log_softmax(dim=1), t, weight=lib.tensor(W_CLASS, dtype=x.dtype)),
+     (X, CLASSES)),
+    ("multi_margin p=2", lambda lib, x, t: lib.nn.functional.multi_margin_loss(x, t, p=2, margin=0.7),
+     (X, CLASSES)),
+    ("kl_div batchmean", lambda lib, x, t: lib.nn.functional.kl_div(
+        x.log_softmax(dim=1), t, reduction="batchmean"), (X, SOFT)),
+    ("kl_div log_target", lambda lib, x, t: lib.nn.functional.kl_div(
+        x.log_softmax(dim=1), t.log(), reduction="sum", log_target=True), (X, SOFT)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, fn, arrays", LOSSES, ids=[case[0] for case in LOSSES])
+def test_every_loss_matches_torch(name, fn, arrays, dtype):
+    report = compare_with_torch(fn, *arrays, dtype=dtype)
+    assert report.ok, str(report)
+    assert report.rows[0].name == "output" and report["grad of " + fn.__code__.co_varnames[1]]
+
+
+def test_hinge_loss_with_a_torch_spelling():
+    y = np.where(BINARY > 0, 1.0, -1.0)
+    report = compare_with_torch(lambda lib, x, t: mg.nn.functional.hinge_loss(x, t), X, y,
+                                requires_grad=[True, False], torch_fn=torch_hinge)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_composite_expressions(dtype):
+    def mlp(lib, x, w, b):
+        return ((x @ w + b).tanh() * 2 - 1).sigmoid().sum(dim=1)
+
+    def softmax_stats(lib, x):
+        s = x.softmax(dim=1)
+        return (s * x.exp().log()).mean() + x.max() + lib.maximum(x, x.T.T * 0.5).sum()
+
+    def shapes(lib, x):
+        return x.reshape(2, 10).transpose(0, 1)[3:7].clamp(-0.5, 0.5) ** 2
+
+    for fn, arrays in ((mlp, (X, rng.normal(size=(4, 3)), rng.normal(size=3))),
+                       (softmax_stats, (X,)), (shapes, (X,))):
+        report = compare_with_torch(fn, *arrays, dtype=dtype)
+        assert report.ok, str(report)
+
+
+class WrongSquare(mg.Function):
+    """y = x^2 with a deliberately wrong backward: x instead of 2x, at element (1, 2) only."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        g = 2 * x * grad
+        g[1, 2] = x[1, 2] * grad[1, 2]
+        return g
+
+
+def test_a_wrong_gradient_is_caught_and_named():
+    def square(lib, scale, x):
+        return (WrongSquare.apply(x) if lib is mg else x * x) * scale
+
+    report = compare_with_torch(square, 3.0, X[:3])
+    assert not report.ok
+    assert [row.name for row in report.failures] == ["grad of x"]
+    bad = report["grad of x"]
+    assert bad.index == (1, 2)
+    assert bad.minigrad_value == pytest.approx(bad.torch_value / 2)
+    assert report["output"].ok and report["grad of scale"].ok
+    text = str(report)
+    assert "MISMATCH in: grad of x" in text and "(1, 2)" in text
+
+
+def test_wrong_value_and_shape_are_reported():
+    report = compare_with_torch(lambda lib, x: x.sum(dim=0) if lib is mg else x.sum(dim=1), X)
+    assert not report.ok and "shape" in report["output"].note
+
+
+def test_tolerances_are_used_and_shown():
+    fn = lambda lib, x: x.exp()        # noqa: E731
+    tight = compare_with_torch(fn, X, dtype=np.float32, atol=0.0, rtol=0.0)
+    assert "0 + 0 * |torch|" in str(tight)
+    assert compare_with_torch(fn, X, dtype=np.float32).ok
+
+
+def test_missing_torch_is_a_clear_import_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)      # makes `import torch` fail
+    with pytest.raises(ImportError, match=r'pip install "minigrad\[torch\]"'):
+        compare_with_torch(lambda lib, x: x.sum(), X)
+
+
+# ---- models -------------------------------------------------------------------------------------
+def mlp(dtype=None, out=3, last=()):
+    mg.manual_seed(1)
+    return nn.Sequential(nn.Linear(4, 8, dtype=dtype), nn.ReLU(), nn.Linear(8, out, dtype=dtype), *last)
+
+
+Y_REG = rng.normal(size=(5, 3))
+MODEL_LOSSES = [
+    ("mse", nn.MSELoss(), Y_REG, ()),
+    ("l1", nn.L1Loss(), Y_REG, ()),
+    ("huber", nn.HuberLoss(delta=0.5), Y_REG, ()),
+    ("smooth_l1", nn.SmoothL1Loss(beta=0.5), Y_REG, ()),
+    ("cross_entropy", nn.CrossEntropyLoss(label_smoothing=0.1), CLASSES % 3, ()),
+    ("cross_entropy weight", nn.CrossEntropyLoss(weight=mg.tensor([1.0, 2.0, 0.5])), CLASSES % 3, ()),
+    ("nll", nn.NLLLoss(), CLASSES % 3, (nn.LogSoftmax(dim=1),)),
+    ("bce_with_logits", nn.BCEWithLogitsLoss(pos_weight=mg.tensor([1.0, 3.0, 0.5])), BINARY[:, :3], ()),
+    ("bce", nn.BCELoss(), BINARY[:, :3], (nn.Sigmoid(),)),
+    ("multi_margin", nn.MultiMarginLoss(), CLASSES % 3, ()),
+    ("kl_div", nn.KLDivLoss(reduction="batchmean"), SOFT[:, :3] / SOFT[:, :3].sum(1, keepdims=True),
+     (nn.LogSoftmax(dim=1),)),
+]
+
+
+@pytest.mark.parametrize("dtype", [mg.float64, mg.float32])
+@pytest.mark.parametrize("name, loss_fn, y, last", MODEL_LOSSES, ids=[case[0] for case in MODEL_LOSSES])
+def test_two_layer_mlp_with_each_loss(name, loss_fn, y, last, dtype):
+    model = mlp(dtype, last=last)
+    report = compare_model_with_torch(model, loss_fn, X, y)
+    assert report.ok, str(report)
+    names = [row.name for row in report.rows]
+    assert names == ["output", "loss", "grad of 0.weight", "grad of 0.bias", "grad of 2.weight", "grad of 2.bias"]
+    assert all(p.grad is None for p in model.parameters())       # the model's grads are left alone
+
+
+def test_a_loss_function_written_once():
+    report = compare_model_with_torch(mlp(mg.float64), lambda lib, out, t: ((out - t) ** 2).sum(), X, Y_REG)
+    assert report.ok, str(report)
+
+
+def test_state_dict_round_trip_into_torch(torch):
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 6, dtype=mg.float64), nn.Tanh(), nn.Identity(),
+                          nn.Linear(6, 3, bias=False, dtype=mg.float64), nn.Sigmoid(), nn.Softmax(dim=1))
+    torch_model = to_torch(model)
+    assert isinstance(torch_model, torch.nn.Sequential)
+    assert list(torch_model.state_dict()) == list(model.state_dict())
+    x = X.reshape(5, 2, 2)
+    np.testing.assert_allclose(torch_model(torch.tensor(x)).detach().numpy(), model(mg.tensor(x)).data, rtol=1e-12)
+    # ... and back: torch's state_dict loads into a fresh minigrad model.
+    fresh = nn.Sequential(nn.Flatten(), nn.Linear(4, 6, dtype=mg.float64), nn.Tanh(), nn.Identity(),
+                          nn.Linear(6, 3, bias=False, dtype=mg.float64), nn.Sigmoid(), nn.Softmax(dim=1))
+    fresh.load_state_dict(torch_model.state_dict())
+    np.testing.assert_array_equal(fresh(mg.tensor(x)).data, model(mg.tensor(x)).data)
+
+
+def test_an_unsupported_layer_is_named():
+    class Square(nn.Module):
+        def forward(self, x):
+            return x * x
+
+    with pytest.raises(TypeError, match="layer 1 is a Square"):
+        to_torch(nn.Sequential(nn.Linear(2, 2), Square()))
+
+
+def test_a_loss_without_a_torch_twin_is_refused():
+    with pytest.raises(TypeError, match="HingeLoss has no torch equivalent"):
+        compare_model_with_torch(mlp(out=1), nn.HingeLoss(), X, np.ones((5, 1)))
