@@ -23,7 +23,7 @@ def _import_torch():
         if os.environ.get("MINIGRAD_REQUIRE_TORCH") == "1":
             pytest.fail("MINIGRAD_REQUIRE_TORCH=1 but torch is not installed "
                         "(pip install torch==2.13.0)")
-        pytest.skip("torch is not installed; pip install torch==2.13.0 to run the parity tests")
+        pytest.skip("torch is not installed; pip install torch==2.13.0 to run the parity tests")  # only when MINIGRAD_REQUIRE_TORCH is unset
     torch.set_num_threads(1)  # the second core is unreliable here, and results must not depend on it
     return torch
 
