@@ -4,7 +4,11 @@ Read in this order: autograd.py (the engine), tensor.py (the Tensor and its
 operators), ops/ (each op's forward and backward), _kernels/ (the compiled softmax
 and losses, with their numpy twin in reference.py), nn/, optim/.
 """
-from minigrad import _kernels  # fails early, with build instructions, if the extension is missing
+from minigrad import _threads
+
+_threads.default_to_one_thread()  # before numpy loads, if it has not yet (see _threads.py)
+
+from minigrad import _kernels  # noqa: E402  fails early, with build instructions, if the extension is missing
 from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.creation import arange, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from minigrad.dtype import bool_, float32, float64, int64
@@ -15,6 +19,7 @@ from minigrad.random import manual_seed
 from minigrad.tensor import Tensor
 from minigrad import nn, optim  # noqa: E402  (they import the names above)
 from minigrad.gradcheck import gradcheck
+from minigrad._threads import set_num_threads
 
 __version__ = "0.1.0"
 
@@ -24,5 +29,5 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
     "exp", "log", "sqrt", "abs", "clamp", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "sum", "mean", "max", "argmax", "matmul", "reshape", "transpose", "unsqueeze", "squeeze",
-    "maximum", "minimum", "where", "nn", "optim", "gradcheck",
+    "maximum", "minimum", "where", "nn", "optim", "gradcheck", "set_num_threads",
 ]

@@ -11,6 +11,8 @@ leaves. `backward` walks the graph in two named phases, as micrograd does:
 2. the chain rule, visiting every node after all the nodes that depend on it.
 """
 import functools
+import itertools
+import operator
 import sys
 import threading
 
@@ -18,14 +20,25 @@ import threading
 # module cannot import it at the top).
 Tensor = None
 
-# Whether ops record the graph. Thread-local, so `no_grad` in one thread leaves other
-# threads alone (as in PyTorch).
-_state = threading.local()
+
+
+class _GradMode(threading.local):
+    """Whether ops record the graph. Thread-local, so `no_grad` in one thread leaves other
+    threads alone (as in PyTorch). The class attribute is every thread's starting value;
+    reading it is a plain attribute lookup (getattr with a default costs ~1 us per op)."""
+    enabled = True
+
+
+_state = _GradMode()
+
+# Every Function gets the next number when it is created (see toposort).
+_sequence = itertools.count()
+_creation_order = operator.attrgetter("_ctx.seq")
 
 
 def is_grad_enabled():
     """True when ops record the graph for `backward()`."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 class set_grad_enabled:
@@ -88,13 +101,19 @@ class Function:
       needs no gradient. `ctx.needs_input_grad[i]` says which ones are wanted.
     """
 
-    def __init__(self, *parents):
+    # One object per op of every training step: fixed slots make creating it and reading
+    # its fields cheaper than a per-instance __dict__ (and say exactly what a ctx holds).
+    __slots__ = ("parents", "params", "needs_input_grad", "saved_tensors", "freed", "seq", "__weakref__")
+
+    def __init__(self, *parents, **params):
         self.parents = parents
+        self.params = params  # the keyword parameters (e.g. clamp's bounds), for gradcheck's kink detection
         # Under no_grad nothing needs a gradient, so forward can skip gradient work.
         enabled = is_grad_enabled()
-        self.needs_input_grad = tuple(enabled and p.requires_grad for p in parents)
+        self.needs_input_grad = tuple([enabled and p.requires_grad for p in parents])
         self.saved_tensors = ()
         self.freed = False
+        self.seq = next(_sequence)  # creation order: what backward sorts the graph by
 
     def save_for_backward(self, *values):
         """Keep arrays (or anything else) that backward will need."""
@@ -107,10 +126,18 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors and, when a gradient will be needed, record it."""
-        ctx = cls(*inputs)
+        # What __init__ does, spelled out: apply runs for every op of every step, and
+        # calling __init__ would pack and unpack the arguments a second time.
+        ctx = cls.__new__(cls)
+        ctx.parents, ctx.params, ctx.saved_tensors, ctx.freed = inputs, params, (), False
+        ctx.seq = next(_sequence)
+        if _state.enabled:
+            ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+        else:
+            ctx.needs_input_grad = needs = (False,) * len(inputs)
         data = cls.forward(ctx, *[t.data for t in inputs], **params)
         out = Tensor._wrap(data)
-        if True in ctx.needs_input_grad:
+        if True in needs:
             out.requires_grad = True
             out._ctx = ctx  # remember how `out` was made
         return out
@@ -127,25 +154,27 @@ class Function:
 def toposort(root):
     """Every node reachable from `root`, each listed after all of its inputs.
 
-    Iterative depth-first search with an explicit stack: the recursive version that
-    micrograd uses breaks on deep graphs (Python's recursion limit is about 1000).
+    The order comes for free from when each op ran: `apply` numbers every Function as it
+    is created (`ctx.seq`), and an op can only be created after the ops that made its
+    inputs. So: collect what is reachable (an explicit stack, no recursion, so a chain of
+    100,000 ops does not hit Python's recursion limit), then sort by that number, leaves
+    first. PyTorch's engine orders its nodes by the same kind of sequence number.
     """
-    order, visited = [], set()
-    stack = [(root, False)]
+    leaves, ops, seen = [], [], {id(root)}
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
+        node = stack.pop()
+        ctx = node._ctx
+        if ctx is None:
+            leaves.append(node)
             continue
-        if id(node) in visited:  # marked when expanded, not when pushed: that keeps the post-order
-            continue
-        visited.add(id(node))
-        stack.append((node, True))  # come back to `node` once its inputs are listed
-        if node._ctx is not None:
-            for parent in node._ctx.parents:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+        ops.append(node)
+        for parent in ctx.parents:
+            if parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    ops.sort(key=_creation_order)
+    return leaves + ops
 
 
 def _unshared(array):
@@ -170,7 +199,7 @@ def backward(root, gradient, retain_graph=False):
     """
     nodes = toposort(root)  # phase 1
     grads = {id(root): gradient}
-    recording = is_grad_enabled()
+    recording = _state.enabled
     _state.enabled = False  # backward's own arithmetic is not part of any graph
     try:
         for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
@@ -193,7 +222,7 @@ def backward(root, gradient, retain_graph=False):
                     "Call backward(retain_graph=True) the first time if you need to backward twice."
                 )
             input_grads = ctx.backward(ctx, grad)
-            if not isinstance(input_grads, tuple):
+            if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if not retain_graph:
                 ctx.saved_tensors, ctx.freed = (), True
@@ -201,11 +230,12 @@ def backward(root, gradient, retain_graph=False):
                 if g is None or not parent.requires_grad:
                     continue
                 data = parent.data
-                if g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
+                if g.dtype is not data.dtype and g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
                     g = g.astype(data.dtype)
                 assert g.shape == data.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {data.shape}"
-                previous = grads.get(id(parent))
-                grads[id(parent)] = g if previous is None else previous + g  # a node used twice sums its gradients
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = g if previous is None else previous + g  # a node used twice sums its gradients
             del input_grads, g  # drop our references, so _unshared can see when a gradient has no other owner
     finally:
         _state.enabled = recording

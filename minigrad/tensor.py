@@ -6,6 +6,7 @@ finds the one place `Tensor.relu` is defined, and the op's math is one hop away 
 minigrad/ops/.
 """
 import collections
+import math
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from minigrad import autograd
 from minigrad import dtype as dtypes
 from minigrad.ops import activation, elementwise, matmul, reduce, shape, softmax
 
+_new_object = object.__new__  # what Tensor._wrap creates tensors with, skipping __init__'s checks
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
 
 
@@ -25,6 +27,9 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # so `numpy_array + tensor` calls Tensor.__radd__
+    # A training step makes dozens of Tensors: fixed slots make each one smaller and its
+    # fields faster to read than a per-instance __dict__. __weakref__ keeps weakref.ref working.
+    __slots__ = ("data", "grad", "_ctx", "requires_grad", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -39,8 +44,9 @@ class Tensor:
     @classmethod
     def _wrap(cls, array):
         """Make a Tensor around an array an op produced (no conversion, no checks)."""
-        out = cls.__new__(cls)
-        out.data = np.asarray(array)
+        out = _new_object(cls)
+        # An op can return a numpy scalar (np.float64), which is not an ndarray.
+        out.data = array if type(array) is np.ndarray else np.asarray(array)
         out.grad = None
         out._ctx = None
         out.requires_grad = False
@@ -111,6 +117,8 @@ class Tensor:
 
     def to(self, dtype):
         """A copy converted to `dtype`, differentiable for float-to-float conversions."""
+        if dtype is self.data.dtype:  # the common case (numpy dtypes are shared objects): nothing to do
+            return self
         dtype = dtypes.as_dtype(dtype)
         if dtype == self.dtype:
             return self
@@ -141,7 +149,7 @@ class Tensor:
                 raise RuntimeError(f"backward() without `gradient` needs a one-element (scalar) output; "
                                    f"this tensor has shape {self.shape}. Reduce it (e.g. .sum()) or pass "
                                    f"gradient= of the same shape")
-            gradient = np.ones_like(self.data)
+            gradient = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # d(self)/d(self) = 1
         else:
             gradient = gradient.data if isinstance(gradient, Tensor) else dtypes.to_array(gradient, name="gradient")
             if gradient.shape != self.shape:
@@ -216,6 +224,8 @@ class Tensor:
         return elementwise.Div.apply(*_floats(a, b))
 
     def __pow__(self, exponent):
+        if type(exponent) in (int, float) and self.data.dtype.kind == "f":
+            return elementwise.PowScalar.apply(self, exponent=exponent)  # x ** 2: no exponent tensor
         return elementwise.Pow.apply(*_operands(self, exponent))
 
     def __rpow__(self, base):
@@ -370,16 +380,18 @@ class Tensor:
     # ---- shape ------------------------------------------------------------------------
     def reshape(self, *shape):
         shape = _shape_arg(shape)
-        known = [n for n in shape if n != -1]
-        if shape.count(-1) > 1 or any(n < -1 for n in shape):
-            raise ValueError(f"reshape: invalid shape {shape} (at most one -1, no other negative sizes)")
         size = self.data.size
         if -1 in shape:
-            rest = int(np.prod(known))
+            known = [n for n in shape if n != -1]
+            if shape.count(-1) > 1 or any(n < -1 for n in shape):
+                raise ValueError(f"reshape: invalid shape {shape} (at most one -1, no other negative sizes)")
+            rest = math.prod(known)
             if rest == 0 or size % rest:
                 raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} to {shape}")
             shape = tuple(size // rest if n == -1 else n for n in shape)
-        if int(np.prod(shape)) != size:
+        elif any(n < 0 for n in shape):
+            raise ValueError(f"reshape: invalid shape {shape} (at most one -1, no other negative sizes)")
+        if math.prod(shape) != size:
             raise ValueError(f"reshape: a tensor of shape {self.shape} ({size} elements) cannot become {shape}")
         return shape_ops_reshape(self, shape)
 
@@ -458,7 +470,7 @@ class Cast(autograd.Function):
 
 # ---- helpers: argument checking and operand conversion -----------------------------------
 def shape_ops_reshape(tensor, new_shape):
-    return shape.Reshape.apply(tensor, shape=tuple(int(n) for n in new_shape))
+    return shape.Reshape.apply(tensor, shape=tuple(new_shape))
 
 
 def _as_tensor(value, like):

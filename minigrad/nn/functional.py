@@ -18,7 +18,8 @@ from minigrad.warnings import SoftmaxTwiceWarning
 
 def _tensor(x, name):
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a minigrad.Tensor, got {type(x).__name__}")
+        raise TypeError(f"{name} must be a minigrad.Tensor, got {type(x).__name__} "
+                        "(wrap it with minigrad.tensor(...))")
     return x
 
 
@@ -37,14 +38,30 @@ def tanh(input):
     return _tensor(input, "input").tanh()
 
 
+def _softmax_args(fn, input, dim):
+    """softmax/log_softmax's checks, with messages naming the argument, expected and got."""
+    _tensor(input, "input")
+    if input.data.dtype.kind != "f":
+        raise TypeError(f"{fn}: input must be a floating-point tensor (float32 or float64), got "
+                        f"dtype {input.dtype}; convert it first with .float()")
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{fn}: dim must be an int (the axis to normalise; it has no default), "
+                        f"got {type(dim).__name__}")
+    low, high = (-1, 0) if input.ndim == 0 else (-input.ndim, input.ndim - 1)
+    if not low <= dim <= high:
+        raise IndexError(f"{fn}: dim must be in [{low}, {high}] for an input of shape "
+                         f"{input.shape}, got {dim}")
+    return input
+
+
 def softmax(input, dim):
     """e^x / sum e^x along `dim`. `dim` is required (PyTorch's implicit choice is deprecated)."""
-    return _tensor(input, "input").softmax(dim)
+    return _softmax_args("softmax", input, dim).softmax(dim)
 
 
 def log_softmax(input, dim):
     """x - logsumexp(x) along `dim`, fused and stable. `dim` is required."""
-    return _tensor(input, "input").log_softmax(dim)
+    return _softmax_args("log_softmax", input, dim).log_softmax(dim)
 
 
 # ==== losses ==================================================================================
@@ -141,6 +158,11 @@ def _broadcast_weight(fn, name, value, input):
 
 def _check_range(fn, name, array, low, high, hint=""):
     """Every value in [low, high] (a NaN fails too)."""
+    if array.size <= _SMALL:  # a few values: Python's min/max beat the call overhead of numpy's
+        values = array.ravel().tolist()
+        in_range = not values or (min(values) >= low and max(values) <= high)
+        if in_range and all(v == v for v in values):  # v == v is False only for NaN, which min/max can skip
+            return
     if array.size and not (array.min() >= low and array.max() <= high):
         bad = array[~((array >= low) & (array <= high))].flat[0]
         raise ValueError(f"{fn}: {name} must hold values in [{low}, {high}], got {bad.item():.6g}"
@@ -229,7 +251,11 @@ def hinge_loss(input, target, margin=1.0, *, reduction="mean"):
     _check_reduction(fn, reduction)
     margin = _number(fn, "margin", margin)
     y = target.data
-    if y.size and not np.all(np.abs(y) == 1):
+    if y.size <= _SMALL:  # a few labels: a Python check beats three numpy calls
+        labels_ok = all(v == 1 or v == -1 for v in y.ravel().tolist())
+    else:
+        labels_ok = bool(np.all(np.abs(y) == 1))
+    if not labels_ok:
         bad = y[np.abs(y) != 1].flat[0]
         raise ValueError(f"{fn}: target must hold the labels -1 and +1 only, got {bad.item()!r} "
                          "(for 0/1 labels pass 2 * target - 1)")
@@ -317,10 +343,13 @@ def _class_weight(fn, weight, n_classes, dtype):
 
 
 def _check_ignore_index(fn, ignore_index):
-    if type(ignore_index) is int:  # the usual case, checked first
+    if type(ignore_index) is int and -2**63 <= ignore_index < 2**63:  # the usual case, checked first
         return ignore_index
     if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(f"{fn}: ignore_index must be an int, got {type(ignore_index).__name__}")
+    if not -2**63 <= int(ignore_index) < 2**63:  # the kernels compare it with int64 labels
+        raise ValueError(f"{fn}: ignore_index must fit in int64 (a class index, or a negative "
+                         f"number such as the default -100), got {int(ignore_index)}")
     return int(ignore_index)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from minigrad import dtype as dtypes
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
+from minigrad.ops import matmul
 
 
 def _check_size(value, name):
@@ -53,8 +54,13 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear expects input of shape (..., {self.in_features}), "
                              f"got {tuple(x.shape)}")
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        weight, bias = self.weight, self.bias
+        if x.data.dtype != weight.data.dtype:  # mixed dtypes: the operators' promotion rules
+            out = x @ weight.T
+            return out + bias if bias is not None else out
+        if bias is None:
+            return matmul.Linear.apply(x, weight)
+        return matmul.Linear.apply(x, weight, bias)  # x @ W.T + b as one graph node
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

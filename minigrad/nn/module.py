@@ -86,25 +86,31 @@ class Module:
         if isinstance(value, Parameter):
             self._forget(name)
             parameters[name] = value
+            object.__setattr__(self, name, value)  # the fast-lookup copy (see _forget)
         elif isinstance(value, Module):
             self._forget(name)
             modules[name] = value
+            object.__setattr__(self, name, value)
         elif parameters is not None and name in parameters:
             # A registered slot keeps its kind: only a Parameter or None may replace one.
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
                                 "(a minigrad.nn.Parameter or None is expected)")
             parameters[name] = None
+            object.__setattr__(self, name, None)
         elif modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
                                 "(a minigrad.nn.Module or None is expected)")
             modules[name] = None
+            object.__setattr__(self, name, None)
         else:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
-        # Python calls this only when the normal lookup failed: then look in the registries.
+        # Python calls this only when the normal lookup failed. Registered names are
+        # mirrored into __dict__, so this is only reached for unknown names (or when a
+        # subclass bypassed __setattr__); look in the registries anyway, then give up.
         for registry in ("_parameters", "_modules"):
             entries = self.__dict__.get(registry)
             if entries is not None and name in entries:
@@ -114,13 +120,21 @@ class Module:
     def __delattr__(self, name):
         if name in self._parameters:
             del self._parameters[name]
+            self.__dict__.pop(name, None)
         elif name in self._modules:
             del self._modules[name]
+            self.__dict__.pop(name, None)
         else:
             object.__delattr__(self, name)
 
     def _forget(self, name):
-        """Remove `name` from wherever it is, so that it lives in exactly one place."""
+        """Remove `name` from wherever it is, before it is registered again.
+
+        A registered Parameter or Module lives in its registry (`_parameters` or `_modules`,
+        which give the order and the state_dict names) and, as the same object, in the
+        instance's __dict__: reading `self.weight` in every forward then costs a plain
+        attribute lookup instead of a failed one followed by a __getattr__ call (~1 us).
+        """
         self.__dict__.pop(name, None)
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
@@ -133,6 +147,7 @@ class Module:
         self._check_name(name)
         self._forget(name)
         self._parameters[name] = param
+        self.__dict__[name] = param
 
     def add_module(self, name, module):
         """Register `module` as a child called `name` (what Sequential does with "0", "1", ...)."""
@@ -141,6 +156,7 @@ class Module:
         self._check_name(name)
         self._forget(name)
         self._modules[name] = module
+        self.__dict__[name] = module
 
     @staticmethod
     def _check_name(name):

@@ -27,10 +27,12 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            e = np.exp(-np.abs(x))  # e^(-|x|) <= 1: never overflows, whatever the sign of x
-        one = np.ones((), dtype=x.dtype)
-        s = np.where(x >= 0, one / (one + e), e / (one + e))
+        # Computed from e = e^(-|x|) <= 1, which never overflows whatever the sign of x:
+        # s = 1 / (1 + e) for x >= 0, and s = e / (1 + e) (the same number) for x < 0.
+        e = np.exp(-np.abs(x))
+        d = 1 + e
+        s = np.divide(e, d)
+        np.divide(1, d, out=s, where=x >= 0)
         ctx.save_for_backward(s)
         return s
 

@@ -112,6 +112,34 @@ class Pow(Function):
         return grad_a, grad_b
 
 
+class PowScalar(Function):
+    """z = a ** c for a number c;   dz/da = c a^(c-1)   (0 everywhere when c == 0).
+
+    Pow with a constant exponent, the common case (x ** 2 in an L2 penalty): nothing to
+    broadcast, no gradient for the exponent, and for c = 2 no call to power at all
+    (a * a and 2 a are exactly what np.power and PyTorch compute).
+    """
+
+    @staticmethod
+    def forward(ctx, a, exponent=None):
+        ctx.save_for_backward(a)
+        if exponent == 2:
+            return a * a
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a, exponent)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        c = ctx.params["exponent"]
+        if c == 0:
+            return np.zeros_like(grad)
+        if c == 2:
+            return grad * (2 * a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return grad * (c * np.power(a, c - 1))
+
+
 class Exp(Function):
     """y = e^x;   dy/dx = e^x = y."""
 

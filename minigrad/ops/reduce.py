@@ -9,10 +9,14 @@ from minigrad.autograd import Function
 
 
 def _expand_back(grad, shape, axes, keepdim):
-    """Broadcast a reduced gradient back to the input `shape`."""
-    if not keepdim and axes is not None:  # a full reduction's scalar broadcasts as it is
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
+    """Broadcast a reduced gradient back to the input `shape` (a fresh, writable array)."""
+    if not keepdim and axes is not None:  # put back the reduced axes as 1s (a full reduction's scalar needs none)
+        grad = grad.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    # A real array rather than np.broadcast_to's read-only view: cheaper to make at the
+    # small sizes of a training step, and a leaf can keep it as its .grad without a copy.
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 class Sum(Function):
@@ -21,7 +25,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes=None, keepdim=False):
         ctx.save_for_backward(x.shape, axes, keepdim)
-        return np.sum(x, axis=axes, keepdims=keepdim)
+        return x.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):

@@ -17,12 +17,12 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape=None):
         ctx.save_for_backward(x.shape)
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
         (shape,) = ctx.saved_tensors
-        return np.reshape(grad, shape)
+        return grad.reshape(shape)
 
 
 class Permute(Function):

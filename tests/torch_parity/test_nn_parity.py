@@ -231,3 +231,38 @@ def test_optim_module_names_exist_in_torch(torch):
     minigrad_only = {"HingeLoss"}  # SPEC 4: the binary SVM loss torch does not have
     for name in nn.__all__:
         assert hasattr(torch.nn, name) != (name in minigrad_only), name
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 5, 3), (0, 3)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linear_layer_is_torchs_linear_for_every_input_rank(torch, shape, bias, dtype):
+    """nn.Linear runs as one fused op (ops/matmul.py Linear): value and every gradient
+    against torch's, for 1-D, 2-D, batched and empty inputs."""
+    mine = nn.Linear(3, 2, bias=bias, dtype=getattr(mg, dtype))
+    theirs = torch.nn.Linear(3, 2, bias=bias).to(getattr(torch, dtype))
+    theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in mine.state_dict().items()})
+    x = np.random.default_rng(3).normal(size=shape).astype(dtype)
+    x_m, x_t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_m, out_t = mine(x_m), theirs(x_t)
+    upstream = np.random.default_rng(4).normal(size=out_t.shape).astype(dtype)
+    out_m.backward(upstream)
+    out_t.backward(torch.from_numpy(upstream))
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(out_m.data, out_t.detach().numpy(), **tol)
+    np.testing.assert_allclose(x_m.grad.data, x_t.grad.numpy(), **tol)
+    np.testing.assert_allclose(mine.weight.grad.data, theirs.weight.grad.numpy(), **tol)
+    if bias:
+        np.testing.assert_allclose(mine.bias.grad.data, theirs.bias.grad.numpy(), **tol)
+    assert out_m.dtype == np.dtype(dtype) and out_m.grad_fn.name == "Linear"
+
+
+def test_linear_layer_on_a_different_dtype_promotes_like_the_operators():
+    """A float32 input into a float64 layer takes the unfused path and gives float64."""
+    layer = nn.Linear(2, 1, dtype=mg.float64)
+    x = mg.tensor([[1.0, 2.0]], dtype=mg.float32, requires_grad=True)
+    out = layer(x)
+    assert out.dtype == np.float64
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.data, layer.weight.data.astype(np.float32))
+    assert x.grad.dtype == np.float32

@@ -28,6 +28,10 @@ UNARY = [
     ("clamp_min", lambda L, x: x.clamp(min=0.2), (-2, 2)),
     ("clamp_max", lambda L, x: x.clamp(max=0.1), (-2, 2)),
     ("pow_int", lambda L, x: x ** 3, (-2, 2)),
+    ("pow_square", lambda L, x: x ** 2, (-2, 2)),           # PowScalar's a * a path
+    ("pow_float_two", lambda L, x: x ** 2.0, (-2, 2)),
+    ("pow_negative", lambda L, x: x ** -1, (0.5, 2)),
+    ("pow_one", lambda L, x: x ** 1, (-2, 2)),
     ("pow_half", lambda L, x: x ** 0.5, (0.1, 4)),
     ("rpow", lambda L, x: 2.5 ** x, (-2, 2)),
     ("add_scalar", lambda L, x: x + 1.5, (-2, 2)),
@@ -143,6 +147,10 @@ KINKS = [
     ("max_dim_ties", lambda L, x: x.max(dim=1)[0], [[[3.0, 1.0, 3.0], [2.0, 2.0, 0.0]]]),
     ("max_dim0_ties", lambda L, x: x.max(dim=0)[0], [[[3.0, 1.0, 3.0], [3.0, 1.0, 0.0]]]),
     ("pow_zero_exponent_at_0", lambda L, x: x ** 0, [[0.0, 1.0, -2.0]]),
+    ("pow_zero_float_exponent_at_0", lambda L, x: x ** 0.0, [[0.0, 1.0, -2.0]]),
+    ("pow_square_at_0", lambda L, x: x ** 2, [[0.0, -0.0, 3.0]]),
+    ("pow_half_at_0", lambda L, x: x ** 0.5, [[0.0, 4.0]]),
+    ("pow_negative_at_0", lambda L, x: x ** -2, [[0.0, 2.0]]),
     ("pow_tensor_base_0", lambda L, a, b: a ** b, [[0.0, 0.0, 2.0], [2.0, 0.0, 0.5]]),
     ("sqrt_at_0", lambda L, x: x.sqrt(), [[0.0, 4.0]]),
 ]
