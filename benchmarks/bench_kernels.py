@@ -16,15 +16,13 @@ not absolute times.
     python benchmarks/bench_kernels.py                 # everything (a few minutes)
     python benchmarks/bench_kernels.py --quick         # small shapes only
     python benchmarks/bench_kernels.py --kernels cross_entropy softmax --dtypes float32
+    python benchmarks/bench_kernels.py --shapes 4x3 64x10 --budget 0 --rounds 3 --round-ms 0.5   # a smoke test
 """
 import argparse
-import os
-import statistics
-import sys
-import time
+import warnings
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # single-threaded BLAS/OpenMP for everyone
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's idle BLAS threads would take the second core
+import _common  # noqa: F401  (first: pins BLAS/OpenMP to one thread before numpy loads)
+from _common import Table, fmt, median_times, optional_import, page_aligned, print_machine, ratio
 
 import numpy as np  # noqa: E402
 
@@ -34,16 +32,6 @@ from minigrad._kernels import _loss, _softmax, reference  # noqa: E402
 
 SHAPES = [(4, 3), (64, 10), (1024, 100), (8192, 1000), (65536, 10)]
 QUICK_SHAPES = [(4, 3), (64, 10), (1024, 100)]
-
-
-def page_aligned(shape, dtype):
-    """A fresh array whose data starts on a 4096-byte boundary (see PERF.md: misaligned
-    copies are 10-15x slow here, which would make timings bimodal)."""
-    dtype = np.dtype(dtype)
-    size = int(np.prod(shape)) * dtype.itemsize
-    raw = np.empty(size + 4096, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % 4096
-    return raw[offset:offset + size].view(dtype).reshape(shape)
 
 
 def make_case(name, shape, dtype, rng, torch):
@@ -78,7 +66,7 @@ def make_case(name, shape, dtype, rng, torch):
             "multi_margin_loss": lambda m: m.multi_margin_loss(logits, labels, 1, 1.0, None, None, grad, 1.0 / n),
         }[name]
         api_args = lambda x: getattr(F, name)(x, mg_labels)  # noqa: E731
-        torch_labels = torch.from_numpy(labels)
+        torch_labels = torch.from_numpy(labels) if torch else None
         torch_args = lambda x: getattr(torch.nn.functional, name)(x, torch_labels)  # noqa: E731
         api_backward = None
         raw = (lambda: call(_loss)), (lambda: call(reference))
@@ -102,15 +90,15 @@ def make_case(name, shape, dtype, rng, torch):
             getattr(module, name)(flat_x, flat_t, *extra, None, flat_g, scale)
         mg_target = mg.from_numpy(target)
         api_args = lambda x: getattr(F, name)(x, mg_target)  # noqa: E731
-        torch_target = torch.from_numpy(target)
+        torch_target = torch.from_numpy(target) if torch else None
         torch_fn = {"hinge_loss": lambda x, t: torch.clamp(1 - t * x, min=0).mean()}.get(
-            name, getattr(torch.nn.functional, name, None))
+            name, getattr(torch.nn.functional, name, None) if torch else None)
         torch_args = lambda x: torch_fn(x, torch_target)  # noqa: E731
         api_backward = None
         raw = (lambda: call(_loss)), (lambda: call(reference))
 
     mg_x = mg.from_numpy(logits).requires_grad_()
-    torch_x = torch.from_numpy(logits.copy()).requires_grad_()
+    torch_x = torch.from_numpy(logits.copy()).requires_grad_() if torch else None
 
     def api():
         mg_x.grad = None
@@ -120,7 +108,7 @@ def make_case(name, shape, dtype, rng, torch):
         else:
             out.backward(gradient=mg.from_numpy(api_backward[1]))
 
-    torch_upstream = torch.from_numpy(api_backward[1]) if api_backward else None
+    torch_upstream = torch.from_numpy(api_backward[1]) if api_backward and torch else None
 
     def via_torch():
         torch_x.grad = None
@@ -130,35 +118,7 @@ def make_case(name, shape, dtype, rng, torch):
     def copy():
         np.copyto(other, logits)
 
-    return {"api": api, "kernel": raw[0], "twin": raw[1], "torch": via_torch, "copy": copy}
-
-
-def median_times(functions, budget):
-    """Median seconds per call of each function, from interleaved rounds."""
-    loops = {}
-    for key, fn in functions.items():  # calibrate: enough loops for ~2 ms per round
-        fn()
-        start = time.perf_counter()
-        fn()
-        once = max(time.perf_counter() - start, 1e-7)
-        loops[key] = max(1, min(10_000, int(0.002 / once)))
-    samples = {key: [] for key in functions}
-    deadline = time.perf_counter() + budget
-    rounds = 0
-    while rounds < 5 or (time.perf_counter() < deadline and rounds < 31):
-        for key, fn in functions.items():
-            start = time.perf_counter()
-            for _ in range(loops[key]):
-                fn()
-            samples[key].append((time.perf_counter() - start) / loops[key])
-        rounds += 1
-    return {key: statistics.median(values) for key, values in samples.items()}
-
-
-def fmt(seconds):
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:8.1f}us"
-    return f"{seconds * 1e3:8.2f}ms"
+    return {"api": api, "kernel": raw[0], "twin": raw[1], "torch": via_torch if torch else None, "copy": copy}
 
 
 KERNELS = ["cross_entropy", "softmax", "log_softmax", "binary_cross_entropy_with_logits", "nll_loss",
@@ -166,33 +126,48 @@ KERNELS = ["cross_entropy", "softmax", "log_softmax", "binary_cross_entropy_with
            "kl_div", "hinge_loss"]
 
 
-def main(argv=None):
+def parse_shape(text):
+    try:
+        n, c = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a shape is NxC, e.g. 64x10, got {text!r}") from None
+    return n, c
+
+
+def main(argv=None, machine=True):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kernels", nargs="*", default=KERNELS, choices=KERNELS)
     parser.add_argument("--dtypes", nargs="*", default=["float32", "float64"], choices=["float32", "float64"])
     parser.add_argument("--quick", action="store_true", help="only the small shapes")
-    parser.add_argument("--budget", type=float, default=0.5, help="seconds of rounds per row (after 5 rounds)")
+    parser.add_argument("--shapes", nargs="*", type=parse_shape, default=None, metavar="NxC",
+                        help="these shapes instead, e.g. 4x3 64x10")
+    parser.add_argument("--budget", type=float, default=0.5, help="seconds of rounds per row (after --rounds rounds)")
+    parser.add_argument("--rounds", type=int, default=5, help="at least this many interleaved rounds per row")
+    parser.add_argument("--round-ms", type=float, default=2.0, help="each callable loops for about this long per round")
     args = parser.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        sys.exit("bench_kernels needs torch for the comparison: pip install torch==2.13.0")
-    torch.set_num_threads(1)
+    torch = optional_import("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+        # torch's kl_div warns that reduction='mean' is not 'batchmean': minigrad's 'mean' is the same
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides", category=UserWarning)
+    if machine:
+        print_machine()
 
     rng = np.random.default_rng(0)
-    print(f"minigrad backend {mg._kernels.BACKEND}, vectorised exp: {_softmax.SIMD_EXP}, "
-          f"torch {torch.__version__} (1 thread), numpy {np.__version__}")
-    header = (f"{'kernel':34s} {'shape':>12s} {'dtype':7s} {'api':>10s} {'kernel':>10s} {'twin':>10s} "
-              f"{'torch-1t':>10s} {'copy':>10s} | {'torch/api':>9s} {'twin/kern':>9s} {'api/copy':>8s}")
-    print(header)
-    print("-" * len(header))
+    print(f"minigrad backend {mg._kernels.BACKEND}, vectorised exp: {_softmax.SIMD_EXP}; "
+          "api = F.<loss>(x, t).backward() through minigrad's autograd, kernel = the compiled kernel alone, "
+          "twin = its numpy twin, torch-1t = torch one thread, copy = a same-size np.copyto\n")
+    table = Table(["kernel", "shape", "dtype", "api", "kernel", "twin", "torch-1t", "copy",
+                   "torch/api", "twin/kernel", "api/copy"],
+                  [32, 12, 7, 10, 10, 10, 13, 10, 9, 11, 8])
     for name in args.kernels:
-        for shape in QUICK_SHAPES if args.quick else SHAPES:
+        for shape in args.shapes or (QUICK_SHAPES if args.quick else SHAPES):
             for dtype in args.dtypes:
-                t = median_times(make_case(name, shape, np.dtype(dtype), rng, torch), args.budget)
-                print(f"{name:34s} {str(shape):>12s} {dtype:7s} {fmt(t['api'])} {fmt(t['kernel'])} "
-                      f"{fmt(t['twin'])} {fmt(t['torch'])} {fmt(t['copy'])} | {t['torch'] / t['api']:8.2f}x "
-                      f"{t['twin'] / t['kernel']:8.2f}x {t['api'] / t['copy']:7.1f}x", flush=True)
+                t = median_times(make_case(name, shape, np.dtype(dtype), rng, torch), args.budget,
+                                 round_seconds=args.round_ms / 1e3, min_rounds=args.rounds)
+                table.row(name, str(shape), dtype, fmt(t["api"]), fmt(t["kernel"]), fmt(t["twin"]),
+                          fmt(t.get("torch")), fmt(t["copy"]), ratio(t.get("torch"), t["api"]),
+                          ratio(t["twin"], t["kernel"]), ratio(t["api"], t["copy"]))
 
 
 if __name__ == "__main__":

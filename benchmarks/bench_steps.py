@@ -1,0 +1,401 @@
+"""How long does one training step of each lesson take? minigrad vs torch vs micrograd vs numpy.
+
+One step is what every lesson's loop does per epoch: forward, loss, zero_grad, backward,
+optimizer step (plain SGD), on the lesson's own data, initial weights, learning rate and
+dtype (float64), taken from minigrad/lessons/{regression,binary,multiclass,svm}.py:
+
+    regression  y = 2x on 5 points, Linear(1, 1, bias=False), mse_loss, lr 0.05
+    binary      the AND gate, Linear(2, 1), sigmoid + binary_cross_entropy, lr 0.5
+    multiclass  4 points, 3 classes, Linear(3, 3), cross_entropy, lr 0.1
+    svm         6 points, Linear(2, 1), hinge_loss + 0.01 * (w ** 2).sum(), lr 0.01
+
+Columns (median time per step, interleaved rounds after a warm-up):
+
+    minigrad   minigrad's autograd and minigrad.optim.SGD
+    torch-1t   torch eager, torch.optim.SGD, torch.set_num_threads(1)
+    micrograd  Karpathy's micrograd (PyPI `micrograd`): one scalar Value per number, with
+               exp and log added below in micrograd's own style
+    numpy      the same step with gradients written by hand (the floor: no graph at all)
+
+Ratios from the same run: torch/minigrad and micrograd/minigrad (> 1: minigrad is faster),
+minigrad/numpy (how far minigrad is above the floor). Before anything is timed, every
+framework takes two steps from the same weights and must give the same loss as minigrad at
+both (the second loss depends on the first step's gradient and update), so the table
+cannot compare different work.
+
+Then two end-to-end figures: a lesson script (build the data, model and optimizer, then
+2,000 steps each calling loss.item(), as the lessons record their loss) in minigrad and in
+torch, in this process after the imports; and the time of `import minigrad` (and numpy,
+torch, micrograd for scale) in fresh interpreters.
+
+    python benchmarks/bench_steps.py            # about a minute
+    python benchmarks/bench_steps.py --quick    # a few seconds, for CI
+"""
+import argparse
+import math
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+import _common  # noqa: F401  (first: pins BLAS/OpenMP to one thread before numpy loads)
+from _common import NOT_INSTALLED, Table, fmt, median_times, optional_import, print_machine, ratio
+
+import numpy as np  # noqa: E402
+
+import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402
+from minigrad.lessons import binary, multiclass, regression, svm  # noqa: E402
+from minigrad.lessons._common import quiet  # noqa: E402
+
+LESSONS = ["regression", "binary", "multiclass", "svm"]
+
+
+# ---- the lessons' settings ------------------------------------------------------------------
+@dataclass
+class Lesson:
+    name: str
+    x: np.ndarray          # (n, features), float64
+    y: np.ndarray          # (n, 1) float64 targets, (n,) int64 classes, or (n,) -1/+1 labels
+    weight: np.ndarray     # (out, in): the lesson's initial weight
+    bias: np.ndarray       # (out,), or None when the model has no bias
+    lr: float
+    l2: float = 0.0
+
+
+def lesson(name):
+    """The lesson's data, learning rate and initial weights. The weights come from running
+    the lesson itself for one epoch (Result.initial holds them as drawn, before any step)."""
+    if name == "regression":
+        initial = regression.linear_regression(epochs=1, out=quiet).initial
+        return Lesson(name, np.array(regression.X)[:, None], np.array(regression.Y)[:, None],
+                      initial["weight"], None, regression.DEFAULT_LR)
+    if name == "binary":
+        initial = binary.and_gate(epochs=1, out=quiet).initial
+        return Lesson(name, np.array(binary.X), np.array(binary.Y)[:, None], initial["weight"],
+                      initial["bias"], binary.LR)
+    if name == "multiclass":
+        initial = multiclass.softmax_regression(epochs=1, out=quiet).initial
+        return Lesson(name, np.array(multiclass.X), np.array(multiclass.CLASSES, dtype=np.int64),
+                      initial["weight"], initial["bias"], multiclass.LR)
+    if name == "svm":
+        initial = svm.linear_svm(epochs=1, out=quiet).initial
+        return Lesson(name, np.array(svm.X), np.array(svm.Y), initial["weight"], initial["bias"],
+                      svm.LR, svm.LAMBDA)
+    raise ValueError(name)
+
+
+# ---- minigrad: the lessons' own code --------------------------------------------------------
+def minigrad_step(s):
+    """Build the lesson's model and optimizer; return step() -> loss (a Tensor)."""
+    F = nn.functional
+    x = mg.tensor(s.x, dtype=mg.float64)
+    y = mg.tensor(s.y, dtype=mg.int64 if s.y.dtype.kind == "i" else mg.float64)
+    out_features, in_features = s.weight.shape
+    model = nn.Linear(in_features, out_features, bias=s.bias is not None, dtype=mg.float64)
+    with mg.no_grad():
+        model.weight.data[...] = s.weight
+        if s.bias is not None:
+            model.bias.data[...] = s.bias
+    opt = mg.optim.SGD(model.parameters(), lr=s.lr)
+    loss_of = {
+        "regression": lambda: F.mse_loss(model(x), y),
+        "binary": lambda: F.binary_cross_entropy(model(x).sigmoid(), y),
+        "multiclass": lambda: F.cross_entropy(model(x), y),
+        "svm": lambda: F.hinge_loss(model(x).reshape(-1), y) + s.l2 * (model.weight ** 2).sum(),
+    }[s.name]
+
+    def step():
+        loss = loss_of()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+# ---- torch eager: the same code, spelled with torch -----------------------------------------
+def torch_step(s, torch):
+    F = torch.nn.functional
+    x = torch.tensor(s.x, dtype=torch.float64)
+    y = torch.tensor(s.y, dtype=torch.int64 if s.y.dtype.kind == "i" else torch.float64)
+    out_features, in_features = s.weight.shape
+    model = torch.nn.Linear(in_features, out_features, bias=s.bias is not None, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.copy_(torch.from_numpy(s.weight))
+        if s.bias is not None:
+            model.bias.copy_(torch.from_numpy(s.bias))
+    opt = torch.optim.SGD(model.parameters(), lr=s.lr)
+    loss_of = {
+        "regression": lambda: F.mse_loss(model(x), y),
+        "binary": lambda: F.binary_cross_entropy(torch.sigmoid(model(x)), y),
+        "multiclass": lambda: F.cross_entropy(model(x), y),
+        # torch has no hinge loss; relu has minigrad's subgradient 0 at the margin
+        "svm": lambda: torch.relu(1 - y * model(x).reshape(-1)).mean() + s.l2 * (model.weight ** 2).sum(),
+    }[s.name]
+
+    def step():
+        loss = loss_of()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+# ---- micrograd: scalar Values, with the exp and log it lacks ---------------------------------
+def mg_exp(v):
+    """exp for a micrograd Value, written the way micrograd writes its ops: d exp(v) = exp(v)."""
+    from micrograd.engine import Value
+    out = Value(math.exp(v.data), (v,), "exp")
+
+    def _backward():
+        v.grad += out.data * out.grad
+    out._backward = _backward
+    return out
+
+
+def mg_log(v):
+    """log for a micrograd Value: d log(v) = 1 / v."""
+    from micrograd.engine import Value
+    out = Value(math.log(v.data), (v,), "log")
+
+    def _backward():
+        v.grad += out.grad / v.data
+    out._backward = _backward
+    return out
+
+
+def mg_sigmoid(z):
+    return 1 / (1 + mg_exp(-z))
+
+
+def micrograd_step(s, engine):
+    """The same step with one micrograd Value per weight; returns step() -> loss (a Value)."""
+    Value = engine.Value
+    weight = [[Value(float(w)) for w in row] for row in s.weight]
+    bias = [Value(float(b)) for b in s.bias] if s.bias is not None else None
+    params = [w for row in weight for w in row] + (bias or [])
+    xs, ys, n = s.x.tolist(), s.y.tolist(), len(s.x)
+
+    def linear(row):
+        outs = []
+        for k, w_k in enumerate(weight):
+            z = sum((w * xi for w, xi in zip(w_k, row)), bias[k] if bias else 0)
+            outs.append(z)
+        return outs
+
+    def mse():
+        return sum((linear(row)[0] - t[0]) ** 2 for row, t in zip(xs, ys)) / n
+
+    def bce():
+        total = 0
+        for row, t in zip(xs, ys):
+            p = mg_sigmoid(linear(row)[0])
+            total = total + t[0] * mg_log(p) + (1 - t[0]) * mg_log(1 - p)
+        return -total / n
+
+    def cross_entropy():
+        total = 0
+        for row, t in zip(xs, ys):
+            z = linear(row)
+            top = max(v.data for v in z)                   # a constant: log-sum-exp without overflow
+            lse = mg_log(sum(mg_exp(v - top) for v in z)) + top
+            total = total + lse - z[t]
+        return total / n
+
+    def hinge_l2():
+        hinge = sum((1 - t * linear(row)[0]).relu() for row, t in zip(xs, ys)) / n
+        return hinge + s.l2 * sum(w ** 2 for w in weight[0])
+
+    loss_of = {"regression": mse, "binary": bce, "multiclass": cross_entropy, "svm": hinge_l2}[s.name]
+
+    def step():
+        loss = loss_of()
+        for p in params:
+            p.grad = 0
+        loss.backward()
+        for p in params:
+            p.data -= s.lr * p.grad
+        return loss
+    return step
+
+
+# ---- numpy: the gradients by hand ------------------------------------------------------------
+def numpy_step(s):
+    """The step as the lessons write it by hand: forward, loss, the gradient formula, update."""
+    x, y, lr, n = s.x.copy(), s.y.copy(), s.lr, len(s.x)
+    w = s.weight.copy()
+    b = s.bias.copy() if s.bias is not None else None
+    rows = np.arange(n)
+
+    def regression_step():
+        error = x @ w.T - y
+        loss = np.mean(error * error)
+        w[...] -= lr * (2.0 / n) * (error.T @ x)          # dL/dw = 2 mean(e x)
+        return loss
+
+    def binary_step():
+        p = 1.0 / (1.0 + np.exp(-(x @ w.T + b)))
+        loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        dz = (p - y) / n                                   # dL/dz = (p - y) / n
+        w[...] -= lr * (dz.T @ x)
+        b[...] -= lr * dz.sum(axis=0)
+        return loss
+
+    def multiclass_step():
+        z = x @ w.T + b
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        total = e.sum(axis=1, keepdims=True)
+        loss = np.mean(np.log(total[:, 0]) - z[rows, y])
+        dz = e / total                                     # dL/dz = (softmax - one_hot) / n
+        dz[rows, y] -= 1.0
+        dz /= n
+        w[...] -= lr * (dz.T @ x)
+        b[...] -= lr * dz.sum(axis=0)
+        return loss
+
+    def svm_step():
+        margin = 1.0 - y * (x @ w.T + b)[:, 0]
+        loss = np.mean(np.maximum(margin, 0.0)) + s.l2 * np.sum(w * w)
+        ds = np.where(margin > 0, -y, 0.0) / n             # only samples inside the margin count
+        w[...] -= lr * (ds @ x + 2.0 * s.l2 * w)
+        b[...] -= lr * ds.sum()
+        return loss
+
+    return {"regression": regression_step, "binary": binary_step, "multiclass": multiclass_step,
+            "svm": svm_step}[s.name]
+
+
+# ---- building, checking, timing --------------------------------------------------------------
+def as_float(loss):
+    if hasattr(loss, "item"):           # minigrad and torch tensors, numpy scalars
+        return float(loss.item())
+    return float(loss.data)             # a micrograd Value
+
+
+def build(s, torch, micrograd):
+    """name -> step callable, None for a framework that is not installed."""
+    return {
+        "minigrad": minigrad_step(s),
+        "torch": torch_step(s, torch) if torch else None,
+        "micrograd": micrograd_step(s, micrograd) if micrograd else None,
+        "numpy": numpy_step(s),
+    }
+
+
+def check_same_work(name, steps, rtol=1e-9):
+    """Two steps in each framework must give minigrad's two losses (the second one depends
+    on the first step's gradients and update). Raises AssertionError otherwise."""
+    losses = {key: [as_float(step()) for _ in range(2)] for key, step in steps.items() if step}
+    reference = losses["minigrad"]
+    for key, values in losses.items():
+        if not np.allclose(values, reference, rtol=rtol, atol=1e-12):
+            raise AssertionError(f"{name}: {key} gives losses {values} over its first two steps, "
+                                 f"minigrad {reference}: the frameworks would not be doing the same work")
+    return reference
+
+
+def lesson_script(s, make_step, steps):
+    """A lesson's script after its imports: build everything, then `steps` steps, each
+    recording loss.item() as the lessons do."""
+    def run():
+        step = make_step(s)
+        losses = []
+        for _ in range(steps):
+            losses.append(step().item())
+        return losses
+    return run
+
+
+# What each row of the import table times, in a fresh interpreter.
+IMPORTS = {
+    "numpy": "import numpy",
+    "minigrad": "import minigrad",
+    "micrograd": "import micrograd.engine",
+    "torch": "import torch",
+    # torch.optim imports torch._dynamo the first time an optimizer is built: a lesson
+    # script pays this once, on top of `import torch` (the script table above does not).
+    "torch + first torch.optim.SGD": "import torch; torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)",
+}
+TIMED = "import time; t = time.perf_counter(); {0}; print(time.perf_counter() - t)"
+
+
+def import_times(rows, repeats):
+    """Median seconds of each row's statement in a fresh interpreter (interpreter start-up
+    not counted), the rows taking turns; the first round only warms the file cache."""
+    samples = {row: [] for row in rows}
+    with tempfile.TemporaryDirectory() as cwd:          # not the repository: import the installed package
+        for round_ in range(repeats + 1):
+            for row in rows:
+                result = subprocess.run([sys.executable, "-c", TIMED.format(IMPORTS[row])], cwd=cwd,
+                                        capture_output=True, text=True, check=True)
+                if round_:
+                    samples[row].append(float(result.stdout.strip().splitlines()[-1]))
+    return {row: statistics.median(v) for row, v in samples.items()}
+
+
+def main(argv=None, machine=True):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lessons", nargs="*", default=LESSONS, choices=LESSONS)
+    parser.add_argument("--quick", action="store_true",
+                        help="a few seconds: few rounds, 200-step scripts, no torch import timing")
+    parser.add_argument("--budget", type=float, default=1.0, help="seconds of rounds per lesson")
+    parser.add_argument("--script-steps", type=int, default=None, help="steps of the end-to-end script (2000)")
+    parser.add_argument("--import-repeats", type=int, default=None, help="fresh interpreters per module (7)")
+    args = parser.parse_args(argv)
+    torch = optional_import("torch")
+    micrograd = optional_import("micrograd.engine")
+    if torch is not None:
+        torch.set_num_threads(1)
+    quick = args.quick
+    budget = 0.0 if quick else args.budget
+    rounds = dict(round_seconds=0.0005, min_rounds=3) if quick else dict(min_rounds=7, max_rounds=51)
+    script_steps = args.script_steps or (200 if quick else 2000)
+    repeats = args.import_repeats or (1 if quick else 7)
+    if machine:
+        print_machine()
+
+    print("One training step (forward, loss, zero_grad, backward, SGD step) of each lesson, float64, "
+          "median per step. minigrad/numpy is the distance to the hand-written floor; "
+          "the other ratios > 1 mean minigrad is faster.\n")
+    table = Table(["lesson", "minigrad", "torch-1t", "micrograd", "numpy", "torch/minigrad",
+                   "micrograd/minigrad", "minigrad/numpy"], [10, 10, 13, 13, 10, 14, 18, 14])
+    lessons = {name: lesson(name) for name in args.lessons}
+    for name, s in lessons.items():
+        steps = build(s, torch, micrograd)
+        check_same_work(name, steps)
+        t = median_times(steps, budget, **rounds)
+        table.row(name, fmt(t["minigrad"]), fmt(t.get("torch")), fmt(t.get("micrograd")), fmt(t["numpy"]),
+                  ratio(t.get("torch"), t["minigrad"]), ratio(t.get("micrograd"), t["minigrad"]),
+                  ratio(t["minigrad"], t["numpy"]))
+
+    print(f"\nA lesson script end to end: build the data, model and optimizer, then {script_steps:,} steps "
+          "each recording loss.item(); in this process, after the imports, median of "
+          f"{'1 run' if quick else 'interleaved runs'}.\n")
+    table = Table(["lesson", "steps", "minigrad", "torch-1t", "torch/minigrad"], [10, 6, 10, 13, 14])
+    for name, s in lessons.items():
+        scripts = {"minigrad": lesson_script(s, minigrad_step, script_steps),
+                   "torch": lesson_script(s, lambda s: torch_step(s, torch), script_steps) if torch else None}
+        t = median_times(scripts, 0.0, round_seconds=0.0, min_rounds=1 if quick else 5)
+        table.row(name, f"{script_steps:,}", fmt(t["minigrad"]), fmt(t.get("torch")),
+                  ratio(t.get("torch"), t["minigrad"]))
+
+    available = {"micrograd": micrograd is not None, "torch": torch is not None and not quick,
+                 "torch + first torch.optim.SGD": torch is not None and not quick}
+    rows = [row for row in IMPORTS if available.get(row, True)]
+    print(f"\n`import X` in a fresh interpreter (start-up not counted), median of {repeats} "
+          "(minigrad's includes numpy's; target for minigrad: <= 0.3 s).\n")
+    t = import_times(rows, repeats)
+    table = Table(["import", "time", "minus numpy"], [29, 17, 11])
+    for row in IMPORTS:
+        if row in t:
+            table.row(row, fmt(t[row]), fmt(t[row] - t["numpy"]) if row == "minigrad" else "")
+        else:
+            table.row(row, "skipped (--quick)" if row.startswith("torch") and torch else NOT_INSTALLED, "")
+
+
+if __name__ == "__main__":
+    main()
