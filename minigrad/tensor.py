@@ -486,11 +486,19 @@ def _as_tensor(value, like):
 
 def _operands(a, b):
     """Both operands as Tensors of one dtype (PyTorch's promotion rules)."""
+    # The common case first, `x * 0.5` on a float tensor: the number takes x's dtype.
+    if type(b) in _NUMBERS and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+        return a, Tensor._wrap(np.array(b, dtype=a.data.dtype))
+    if type(a) in _NUMBERS and isinstance(b, Tensor) and b.data.dtype.kind == "f":
+        return Tensor._wrap(np.array(a, dtype=b.data.dtype)), b
     if not isinstance(a, Tensor):
         a = _as_tensor(a, like=b)
     if not isinstance(b, Tensor):
         b = _as_tensor(b, like=a)
     return _same_dtype(a, b)
+
+
+_NUMBERS = (int, float)  # exactly these types: not bool, not numpy scalars (they have a dtype)
 
 
 def _same_dtype(a, b):

@@ -161,7 +161,8 @@ def _check_range(fn, name, array, low, high, hint=""):
     if array.size <= _SMALL:  # a few values: Python's min/max beat the call overhead of numpy's
         values = array.ravel().tolist()
         in_range = not values or (min(values) >= low and max(values) <= high)
-        if in_range and all(v == v for v in values):  # v == v is False only for NaN, which min/max can skip
+        total = sum(values)  # a NaN, which Python's min/max can skip, makes the sum NaN
+        if in_range and total == total:
             return
     if array.size and not (array.min() >= low and array.max() <= high):
         bad = array[~((array >= low) & (array <= high))].flat[0]
@@ -252,7 +253,7 @@ def hinge_loss(input, target, margin=1.0, *, reduction="mean"):
     margin = _number(fn, "margin", margin)
     y = target.data
     if y.size <= _SMALL:  # a few labels: a Python check beats three numpy calls
-        labels_ok = all(v == 1 or v == -1 for v in y.ravel().tolist())
+        labels_ok = set(y.ravel().tolist()) <= {1.0, -1.0}
     else:
         labels_ok = bool(np.all(np.abs(y) == 1))
     if not labels_ok:
