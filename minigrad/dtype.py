@@ -69,14 +69,24 @@ def to_array(data, dtype=None, name="data"):
                     f"that numpy reads as {array.dtype}")
 
 
-def result_type(a, b):
+_CATEGORY = {bool_: 0, int64: 1, float32: 2, float64: 2}
+
+
+def result_type(a, b, a_is_0d=False, b_is_0d=False):
     """The dtype of a binary op on two arrays, by PyTorch's promotion rules.
 
     Same kind: the wider one (float32 + float64 -> float64). Integer or bool with
     float: the float's dtype (numpy would give float64 for int64 + float32).
+    A 0-d tensor beside a tensor with dimensions counts only by its category (bool <
+    int < float): float32 tensor + 0-d float64 tensor -> float32, as a Python number
+    would; int64 tensor + 0-d float64 tensor -> float64.
     """
     if a == b:
         return a
+    if a_is_0d != b_is_0d and _CATEGORY[a] != _CATEGORY[b]:
+        pass  # different categories: the usual rule below
+    elif a_is_0d != b_is_0d:
+        return b if a_is_0d else a
     a_float, b_float = is_floating(a), is_floating(b)
     if a_float != b_float:
         return a if a_float else b

@@ -226,10 +226,10 @@ class Tensor:
     def __pow__(self, exponent):
         if type(exponent) in (int, float) and self.data.dtype.kind == "f":
             return elementwise.PowScalar.apply(self, exponent=exponent)  # x ** 2: no exponent tensor
-        return elementwise.Pow.apply(*_operands(self, exponent))
+        return elementwise.Pow.apply(*_pow_operands(self, exponent))
 
     def __rpow__(self, base):
-        return elementwise.Pow.apply(*_operands(base, self))
+        return elementwise.Pow.apply(*_pow_operands(base, self))
 
     def __neg__(self):
         return elementwise.Neg.apply(self)
@@ -276,22 +276,28 @@ class Tensor:
 
     # ---- comparisons (bool results, no gradient) --------------------------------------
     def __eq__(self, other):
-        return Tensor._wrap(self.data == _as_tensor(other, like=self).data)
+        a, b = _comparable(self, other)
+        return Tensor._wrap(a == b)
 
     def __ne__(self, other):
-        return Tensor._wrap(self.data != _as_tensor(other, like=self).data)
+        a, b = _comparable(self, other)
+        return Tensor._wrap(a != b)
 
     def __lt__(self, other):
-        return Tensor._wrap(self.data < _as_tensor(other, like=self).data)
+        a, b = _comparable(self, other)
+        return Tensor._wrap(a < b)
 
     def __le__(self, other):
-        return Tensor._wrap(self.data <= _as_tensor(other, like=self).data)
+        a, b = _comparable(self, other)
+        return Tensor._wrap(a <= b)
 
     def __gt__(self, other):
-        return Tensor._wrap(self.data > _as_tensor(other, like=self).data)
+        a, b = _comparable(self, other)
+        return Tensor._wrap(a > b)
 
     def __ge__(self, other):
-        return Tensor._wrap(self.data >= _as_tensor(other, like=self).data)
+        a, b = _comparable(self, other)
+        return Tensor._wrap(a >= b)
 
     # ---- element-wise math ------------------------------------------------------------
     def exp(self):
@@ -313,7 +319,11 @@ class Tensor:
         for name, bound in (("min", min), ("max", max)):
             if bound is not None and not isinstance(bound, (int, float, np.number)):
                 raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__}")
-        return elementwise.Clamp.apply(self, min=min, max=max)
+        x = self
+        if not dtypes.is_floating(x.dtype):  # PyTorch: a float bound makes an int tensor float
+            floats = any(isinstance(b, (float, np.floating)) for b in (min, max))
+            x = x.to(dtypes.default_float if floats else dtypes.int64)
+        return elementwise.Clamp.apply(x, min=min, max=max)
 
     clip = clamp
 
@@ -368,12 +378,14 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         """Index of the (first) largest element, of the flattened tensor or along `dim`."""
-        if self.data.size == 0:
-            raise ValueError("argmax() of an empty tensor has no value")
         if dim is None:
+            if self.data.size == 0:
+                raise ValueError("argmax() of an empty tensor has no value")
             index = np.argmax(self.data)
             return Tensor._wrap(np.asarray(index, dtype=np.int64).reshape((1,) * self.ndim if keepdim else ()))
         dim = _check_dim(dim, self.ndim)
+        if self.ndim and self.shape[dim] == 0:
+            raise ValueError(f"argmax(dim={dim}) of a tensor of shape {self.shape}: that axis is empty")
         index = np.argmax(self.data, axis=dim, keepdims=keepdim) if self.ndim else np.asarray(0)
         return Tensor._wrap(index.astype(np.int64))
 
@@ -426,7 +438,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         i, j = _check_dim(dim0, self.ndim), _check_dim(dim1, self.ndim)
-        dims[i], dims[j] = dims[j], dims[i]
+        if dims:  # a 0-d tensor accepts dims 0 and -1 and stays as it is
+            dims[i], dims[j] = dims[j], dims[i]
         return shape.Permute.apply(self, dims=tuple(dims))
 
     @property
@@ -498,11 +511,28 @@ def _operands(a, b):
     return _same_dtype(a, b)
 
 
+def _pow_operands(base, exponent):
+    """bool ** bool is computed in int64 (numpy would give int8; PyTorch refuses it)."""
+    a, b = _operands(base, exponent)
+    if a.dtype == dtypes.bool_:
+        return a.to(dtypes.int64), b.to(dtypes.int64)
+    return a, b
+
+
 _NUMBERS = (int, float)  # exactly these types: not bool, not numpy scalars (they have a dtype)
 
 
+def _comparable(tensor, other):
+    """The arrays to compare, in the promoted dtype as torch compares them (no graph: a
+    comparison has no gradient)."""
+    if not isinstance(other, Tensor):
+        other = _as_tensor(other, like=tensor)
+    common = dtypes.result_type(tensor.dtype, other.dtype, tensor.ndim == 0, other.ndim == 0)
+    return tensor.data.astype(common, copy=False), other.data.astype(common, copy=False)
+
+
 def _same_dtype(a, b):
-    common = dtypes.result_type(a.dtype, b.dtype)
+    common = dtypes.result_type(a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
     return a.to(common), b.to(common)
 
 

@@ -148,15 +148,17 @@ cdef inline LossGrad _bce(double p, double y, double w) noexcept nogil:
     return LossGrad(((y - 1.0) * log_1mp - y * log_p) * w, (p - y) / d * w)
 
 
-cdef inline LossGrad _bce_logits(double x, double y, double w, double pw) noexcept nogil:
+cdef inline LossGrad _bce_logits(double x, double y, double w, double pw,
+                                 bint has_pos_weight) noexcept nogil:
     """With c = 1 + (pw - 1) y:  l = w ((1 - y) x - c log_sigmoid(x));
     dl/dx = w (c sigmoid(x) - pw y).
 
     z = exp(-|x|) is in (0, 1] for any x: log_sigmoid(x) = min(x, 0) - log1p(z) and
     sigmoid(x) = 1 / (1 + z) (x >= 0) or z / (1 + z) (x < 0) never overflow.
+    Without pos_weight c is exactly 1, as in torch: (1 - 1) y would be NaN for y = +-inf.
     """
     cdef double z = exp(-fabs(x))
-    cdef double c = 1.0 + (pw - 1.0) * y
+    cdef double c = 1.0 + (pw - 1.0) * y if has_pos_weight else 1.0
     cdef double log_sigmoid = (x if x < 0 else 0.0) - log1p(z)
     cdef double sigmoid = (1.0 if x >= 0 else z) / (1.0 + z)
     return LossGrad(w * ((1.0 - y) * x - c * log_sigmoid), w * (c * sigmoid - pw * y))
@@ -387,15 +389,16 @@ def binary_cross_entropy_with_logits(
                 for i in range(m):
                     r = _bce_logits(x[start + i], y[start + i],
                                     weight[start + i] if has_weight else 1.0,
-                                    pos_weight[start + i] if has_pos_weight else 1.0)
+                                    pos_weight[start + i] if has_pos_weight else 1.0,
+                                    has_pos_weight)
                     losses[i] = r.loss
                     grad_out[start + i] = <floating> (r.grad * scale)
             else:
                 for i in range(m):
                     losses[i] = _bce_logits(x[start + i], y[start + i],
                                             weight[start + i] if has_weight else 1.0,
-                                            pos_weight[start + i] if has_pos_weight else 1.0
-                                            ).loss
+                                            pos_weight[start + i] if has_pos_weight else 1.0,
+                                            has_pos_weight).loss
             total += _flush(losses, m, loss_out, start, want_loss)
     return total
 
@@ -548,15 +551,17 @@ cdef inline double _log_prob_dot(const floating[::1] x, double m, double log_sum
     return loss
 
 
-cdef inline double _multi_margin_row(const floating[::1] x, Py_ssize_t t, int p,
+cdef inline double _multi_margin_row(const floating[::1] x, Py_ssize_t t, floating x_t, int p,
                                      double margin, double w_t, double scale,
                                      floating* g) noexcept nogil:
     """l = sum_{j != t, h_j > 0} w_t h_j^p / C, h_j = margin - x_t + x_j. Unless g is NULL
     (loss only), writes the gradient row g: w_t p h_j^(p-1) / C * scale at each such j (0 at
-    the other j), minus their sum at t."""
+    the other j), minus their sum at t. The caller reads x_t = x[t]: there, in the kernel,
+    the debug build's bounds check raises for a label out of range (in a noexcept helper
+    it could only print the error and go on)."""
     cdef bint want_grad = g != NULL
     cdef Py_ssize_t j, n_classes = x.shape[0]
-    cdef floating x_t = x[t], margin_ = <floating> margin
+    cdef floating margin_ = <floating> margin
     cdef double h, loss = 0.0, g_t = 0.0, gj
     cdef double per_class = w_t / n_classes
     for j in range(n_classes):
@@ -812,7 +817,7 @@ def multi_margin_loss(const floating[:, ::1] x,   # IN  (n, C) scores
     with nogil:
         for i in range(n):
             t = target[i]
-            l = _multi_margin_row(x[i], t, p, margin, weight[t] if has_weight else 1.0,
+            l = _multi_margin_row(x[i], t, x[i, t], p, margin, weight[t] if has_weight else 1.0,
                                   scale, &grad_out[i, 0] if want_grad else NULL)
             total += l
             if want_loss:

@@ -231,7 +231,7 @@ def binary_cross_entropy_with_logits(x, y, weight, pos_weight, loss_out, grad_ou
     x, y = _f64(x), _f64(y)
     w = 1.0 if weight is None else _f64(weight)
     pw = 1.0 if pos_weight is None else _f64(pos_weight)
-    c = 1.0 + (pw - 1.0) * y
+    c = 1.0 if pos_weight is None else 1.0 + (pw - 1.0) * y  # exactly 1: (1 - 1) inf is NaN
     z = np.exp(-np.abs(x))                                 # in (0, 1]
     if grad_out is not None:
         sigmoid = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))

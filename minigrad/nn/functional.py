@@ -81,6 +81,10 @@ def log_softmax(input, dim):
 # - * Element-wise losses need target.shape == input.shape (PyTorch warns, then broadcasts
 #   into a wrong answer).
 # - * An empty batch gives NaN for 'mean' and 0 for 'sum', in every loss.
+# - * When nothing counts towards cross_entropy's or nll_loss's 'mean' (every target ignored,
+#   or every target's class weight 0) the loss is NaN and the gradient 0 (PyTorch: 0 when
+#   ignored, NaN = 0/0 when the weights are 0). An ignored row's gradient is 0 even where its
+#   logits hold NaN or inf (PyTorch's is NaN there). See docs/errors.md, "Degenerate batches".
 # - `weight` and `pos_weight` are constants: a weight that requires grad is refused, as in
 #   PyTorch.
 _REDUCTIONS = ("mean", "sum", "none")

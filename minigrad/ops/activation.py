@@ -31,7 +31,7 @@ class Sigmoid(Function):
         # s = 1 / (1 + e) for x >= 0, and s = e / (1 + e) (the same number) for x < 0.
         e = np.exp(-np.abs(x))
         d = 1 + e
-        s = np.divide(e, d)
+        s = np.divide(e, d, out=np.empty_like(d))  # out=: an array even when x is 0-d
         np.divide(1, d, out=s, where=x >= 0)
         ctx.save_for_backward(s)
         return s

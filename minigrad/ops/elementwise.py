@@ -72,15 +72,15 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x / 0: inf or nan, as in torch
             return a / b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             grad_a = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-            grad_b = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+            grad_b = unbroadcast(-(grad * (a / b)) / b, b.shape)  # not a / b^2: b^2 underflows if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -168,7 +168,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # at denormal x
             return grad / x
 
 
