@@ -391,6 +391,8 @@ class Tensor:
 
     # ---- shape ------------------------------------------------------------------------
     def reshape(self, *shape):
+        if shape == (-1,):  # flatten, the most common reshape: nothing to check
+            return shape_ops_reshape(self, (self.data.size,))
         shape = _shape_arg(shape)
         size = self.data.size
         if -1 in shape:
@@ -544,7 +546,7 @@ def _floats(a, b):
 
 
 def _float(tensor, op_name):
-    if not dtypes.is_floating(tensor.dtype):
+    if tensor.data.dtype.kind != "f":
         if op_name in ("softmax", "log_softmax", "mean"):
             raise TypeError(f"{op_name} needs a floating-point tensor, got {tensor.dtype}; "
                             f"convert it first with .float()")
