@@ -121,18 +121,20 @@ cdef inline LossGrad _huber(double z, double delta) noexcept nogil:
     """l = z^2 / 2 if |z| < delta else delta (|z| - delta / 2), z = x - y;
     dl/dx = z, or delta sign(z) where |z| >= delta (+-delta at the joint; NaN for NaN)."""
     cdef double a = fabs(z)
-    if a >= delta:
-        return LossGrad(delta * (a - 0.5 * delta), delta * sign(z))
-    return LossGrad(0.5 * z * z, z)  # also NaN: NaN >= delta is false
+    cdef bint outside = a >= delta  # false for NaN: NaN flows through z
+    # Both sides computed, one selected: no branch to mispredict, and a loop the compiler
+    # can vectorise (the sides are a few flops; a wrong guess costs more).
+    return LossGrad(delta * (a - 0.5 * delta) if outside else 0.5 * z * z,
+                    delta * sign(z) if outside else z)
 
 
 cdef inline LossGrad _smooth_l1(double z, double beta) noexcept nogil:
     """l = z^2 / (2 beta) if |z| < beta else |z| - beta / 2, z = x - y;
     dl/dx = z / beta, or sign(z) where |z| >= beta. The caller sends beta == 0 to _l1."""
     cdef double a = fabs(z)
-    if a >= beta:
-        return LossGrad(a - 0.5 * beta, sign(z))
-    return LossGrad(0.5 * z * z / beta, z / beta)
+    cdef bint outside = a >= beta  # branch-free, as _huber
+    return LossGrad(a - 0.5 * beta if outside else 0.5 * z * z / beta,
+                    sign(z) if outside else z / beta)
 
 
 cdef inline LossGrad _bce(double p, double y, double w) noexcept nogil:

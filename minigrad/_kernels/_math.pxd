@@ -150,11 +150,9 @@ cdef inline double log1pexp(double x) noexcept nogil:
 
 cdef inline double sign(double x) noexcept nogil:
     """-1, 0 or +1, as torch.sign: 0 at 0, and 0 for NaN too (NaN > 0 and NaN < 0 are false)."""
-    if x > 0:
-        return 1.0
-    if x < 0:
-        return -1.0
-    return 0.0
+    # Comparisons as numbers, not branches: the compiler can vectorise this, and a branch
+    # on the sign of random data mispredicts half the time.
+    return <double> (x > 0) - <double> (x < 0)
 
 
 # ---- the log-sum-exp of many rows at once ---------------------------------------------------

@@ -44,9 +44,11 @@ def _pointwise(ctx, kernel, x, y, options, reduction, scale, want_grad, for_targ
     """
     xf, yf = x.ravel(), y.ravel()  # ravel is C-contiguous, copying only when it must
     loss = np.empty_like(xf) if reduction == "none" else None
-    grad = np.empty_like(xf) if want_grad else None
+    # The gradient is allocated in x's shape and the kernel writes it through a flat view:
+    # backward can then hand on this very array, and a leaf keeps it without a copy.
+    grad = np.empty(x.shape, x.dtype) if want_grad else None
     if xf.size:
-        total = kernel(xf, yf, *options, loss, grad, scale)
+        total = kernel(xf, yf, *options, loss, grad.reshape(-1) if want_grad else None, scale)
     else:  # an empty batch: sum 0, mean NaN (0 / 0); nothing for the kernel to do
         total = 0.0
     ctx.save_for_backward(grad, x.shape, for_target)
@@ -69,7 +71,7 @@ def _times_upstream(local, grad):
 def _pointwise_backward(ctx, grad):
     """Input gradient, and its negative for the target where the loss depends on x - y."""
     local, shape, _ = ctx.saved_tensors
-    g = _times_upstream(local.reshape(shape), grad)
+    g = _times_upstream(local, grad)
     return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None)
 
 
@@ -145,7 +147,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         local, shape, for_target = ctx.saved_tensors
-        grad_p = _times_upstream(local.reshape(shape), grad) if ctx.needs_input_grad[0] else None
+        grad_p = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
         grad_y = None
         if ctx.needs_input_grad[1]:
             p, weight, scale = for_target
@@ -177,7 +179,7 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def backward(ctx, grad):
         local, shape, for_target = ctx.saved_tensors
-        grad_x = _times_upstream(local.reshape(shape), grad) if ctx.needs_input_grad[0] else None
+        grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
         grad_y = None
         if ctx.needs_input_grad[1]:
             x, weight, pos_weight, scale = for_target
@@ -207,7 +209,7 @@ class KLDiv(Function):
     @staticmethod
     def backward(ctx, grad):
         local, shape, for_target = ctx.saved_tensors
-        grad_x = _times_upstream(local.reshape(shape), grad) if ctx.needs_input_grad[0] else None
+        grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
         grad_t = None
         if ctx.needs_input_grad[1]:
             x, t, log_target, scale = for_target
@@ -236,7 +238,7 @@ class HingeLoss(Function):
     @staticmethod
     def backward(ctx, grad):
         local, shape, _ = ctx.saved_tensors
-        return _times_upstream(local.reshape(shape), grad), None
+        return _times_upstream(local, grad), None
 
 
 # ---- helpers shared by the class losses ---------------------------------------------------
