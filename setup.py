@@ -4,6 +4,7 @@ MINIGRAD_CYTHON_DEBUG=1 builds them with bounds, wraparound and initialisation c
 and writes Cython's annotated HTML next to each .pyx (yellow lines call into Python).
 """
 import os
+import platform
 import sys
 
 from Cython.Build import cythonize
@@ -33,6 +34,22 @@ extensions = [
     )
     for name in KERNELS
 ]
+
+# On x86-64, each kernel module is built a second time for CPUs with AVX2 and FMA
+# (<name>_avx2.pyx only includes <name>.pyx): twice the SIMD width for the float32 loops.
+# minigrad/_kernels/__init__.py imports it only when the CPU running it has both, so the
+# baseline module above stays the one for every other x86-64. -ffp-contract=off keeps FMA
+# from fusing a * b + c: both modules then round every operation alike.
+if sys.platform != "win32" and platform.machine().lower() in ("x86_64", "amd64"):
+    extensions += [
+        Extension(
+            f"minigrad._kernels.{name}_avx2",
+            [f"minigrad/_kernels/{name}_avx2.pyx"],
+            extra_compile_args=compile_args + ["-mavx2", "-mfma", "-ffp-contract=off"],
+            libraries=libraries,
+        )
+        for name in KERNELS
+    ]
 
 setup(
     ext_modules=cythonize(

@@ -28,7 +28,10 @@ import numpy as np  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
-from minigrad._kernels import _loss, _softmax, reference  # noqa: E402
+from minigrad._kernels import reference  # noqa: E402
+
+# The compiled build minigrad runs: baseline, or the AVX2 one on a CPU that has it.
+_loss, _softmax = mg._kernels._compiled_loss, mg._kernels._compiled_softmax
 
 SHAPES = [(4, 3), (64, 10), (1024, 100), (8192, 1000), (65536, 10)]
 QUICK_SHAPES = [(4, 3), (64, 10), (1024, 100)]
@@ -154,7 +157,8 @@ def main(argv=None, machine=True):
         print_machine()
 
     rng = np.random.default_rng(0)
-    print(f"minigrad backend {mg._kernels.BACKEND}, vectorised exp: {_softmax.SIMD_EXP}; "
+    print(f"minigrad backend {mg._kernels.BACKEND}, build {mg._kernels.SIMD} (MINIGRAD_SIMD=baseline for the "
+          f"other), vectorised exp: {_softmax.SIMD_EXP}; "
           "api = F.<loss>(x, t).backward() through minigrad's autograd, kernel = the compiled kernel alone, "
           "twin = its numpy twin, torch-1t = torch one thread, copy = a same-size np.copyto\n")
     table = Table(["kernel", "shape", "dtype", "api", "kernel", "twin", "torch-1t", "copy",

@@ -617,8 +617,11 @@ def test_multi_margin_rejects_p_3():
 SHOW_LOSS_BACKEND = """
 import minigrad._kernels as k
 from minigrad._kernels import _loss, reference
-impl = {_loss.cross_entropy: 'cython', reference.cross_entropy: 'numpy'}[k.cross_entropy]
-module = {'cython': _loss, 'numpy': reference}[impl]
+compiled = _loss
+if k.SIMD == 'avx2':  # the same source built for AVX2 (tests/test_kernels_simd.py)
+    from minigrad._kernels import _loss_avx2 as compiled
+impl = {compiled.cross_entropy: 'cython', reference.cross_entropy: 'numpy'}[k.cross_entropy]
+module = {'cython': compiled, 'numpy': reference}[impl]
 assert all(getattr(k, f) is getattr(module, f) for f in k.LOSS_KERNELS)
 print(k.BACKEND, impl, len(k.LOSS_KERNELS))
 """

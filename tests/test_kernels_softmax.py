@@ -299,8 +299,11 @@ def python_with_backend(value, code, tmp_path):
 SHOW_BACKEND = """
 import minigrad._kernels as k
 from minigrad._kernels import _softmax, reference
-impl = {_softmax.softmax_forward: 'cython', reference.softmax_forward: 'numpy'}[k.softmax_forward]
-assert all(getattr(k, f) is getattr({'cython': _softmax, 'numpy': reference}[impl], f)
+compiled = _softmax
+if k.SIMD == 'avx2':  # the same source built for AVX2 (tests/test_kernels_simd.py)
+    from minigrad._kernels import _softmax_avx2 as compiled
+impl = {compiled.softmax_forward: 'cython', reference.softmax_forward: 'numpy'}[k.softmax_forward]
+assert all(getattr(k, f) is getattr({'cython': compiled, 'numpy': reference}[impl], f)
            for f in ['softmax_forward', 'log_softmax_forward', 'softmax_backward',
                      'log_softmax_backward'])
 print(k.BACKEND, impl)

@@ -10,6 +10,12 @@ which one the rest of minigrad calls:
 
 `BACKEND` holds the name chosen. The compiled extension is required either way: a missing
 build is an error at import, not a silent fall-back to numpy.
+
+On x86-64 the compiled kernels exist in two builds of the same source: `_softmax`/`_loss`
+for any x86-64, and `_softmax_avx2`/`_loss_avx2` (-mavx2 -mfma, twice the SIMD width) for
+CPUs that have AVX2 and FMA. `SIMD` says which one runs: "avx2" when the CPU has both and
+the module was built, else "baseline". MINIGRAD_SIMD=baseline forces the baseline build
+(to compare the two, or to rule the AVX2 one out). Their results agree to rounding.
 """
 import os
 
@@ -32,12 +38,40 @@ except ImportError as exc:
         "--inplace`; this needs a C compiler (gcc or clang)."
     ) from exc
 
+SIMD_CHOICES = ("auto", "baseline")
+_simd_request = os.environ.get("MINIGRAD_SIMD") or "auto"
+if _simd_request not in SIMD_CHOICES:
+    raise ValueError(f"MINIGRAD_SIMD must be one of {', '.join(map(repr, SIMD_CHOICES))} "
+                     f"(or unset, which means 'auto'); got {_simd_request!r}")
+SIMD = "baseline"
+_compiled_softmax = _softmax
+import minigrad._kernels._loss as _compiled_loss  # noqa: E402
+if _simd_request == "auto" and _softmax.cpu_has_avx2_fma():
+    try:
+        import minigrad._kernels._loss_avx2 as _compiled_loss  # noqa: E402
+        import minigrad._kernels._softmax_avx2 as _compiled_softmax  # noqa: E402
+        SIMD = "avx2"
+    except ImportError:  # not built (not x86-64, or an older build): the baseline is right too
+        _compiled_softmax = _softmax
+        import minigrad._kernels._loss as _compiled_loss  # noqa: E402
+
 if BACKEND == "cython":
-    from ._softmax import (log_softmax_backward, log_softmax_forward, softmax_backward,
-                           softmax_forward)
-    from ._loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                        cross_entropy_probs, hinge_loss, huber_loss, kl_div, l1_loss, mse_loss,
-                        multi_margin_loss, nll_loss, smooth_l1_loss)
+    log_softmax_backward = _compiled_softmax.log_softmax_backward
+    log_softmax_forward = _compiled_softmax.log_softmax_forward
+    softmax_backward = _compiled_softmax.softmax_backward
+    softmax_forward = _compiled_softmax.softmax_forward
+    binary_cross_entropy = _compiled_loss.binary_cross_entropy
+    binary_cross_entropy_with_logits = _compiled_loss.binary_cross_entropy_with_logits
+    cross_entropy = _compiled_loss.cross_entropy
+    cross_entropy_probs = _compiled_loss.cross_entropy_probs
+    hinge_loss = _compiled_loss.hinge_loss
+    huber_loss = _compiled_loss.huber_loss
+    kl_div = _compiled_loss.kl_div
+    l1_loss = _compiled_loss.l1_loss
+    mse_loss = _compiled_loss.mse_loss
+    multi_margin_loss = _compiled_loss.multi_margin_loss
+    nll_loss = _compiled_loss.nll_loss
+    smooth_l1_loss = _compiled_loss.smooth_l1_loss
 else:
     from .reference import (log_softmax_backward, log_softmax_forward, softmax_backward,
                             softmax_forward)
@@ -51,4 +85,4 @@ LOSS_KERNELS = ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_c
                 "binary_cross_entropy_with_logits", "kl_div", "hinge_loss", "cross_entropy",
                 "cross_entropy_probs", "nll_loss", "multi_margin_loss")
 
-__all__ = ["BACKEND", "BACKENDS", *SOFTMAX_KERNELS, *LOSS_KERNELS]
+__all__ = ["BACKEND", "BACKENDS", "SIMD", *SOFTMAX_KERNELS, *LOSS_KERNELS]

@@ -22,6 +22,25 @@ from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, row_dot, r
 SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorised exp
 
 
+cdef extern from *:
+    """
+    static int minigrad_cpu_avx2_fma(void) {
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    #else
+        return 0;
+    #endif
+    }
+    """
+    int minigrad_cpu_avx2_fma() noexcept nogil
+
+
+def cpu_has_avx2_fma():
+    """True when this CPU has AVX2 and FMA, so it can run the *_avx2 kernel modules."""
+    return bool(minigrad_cpu_avx2_fma())
+
+
 # ---- one row at a time -------------------------------------------------------------------
 
 cdef inline double _exp_shifted(const floating[::1] x, floating shift, floating[::1] out) noexcept nogil:

@@ -1,0 +1,174 @@
+"""The two compiled builds of the kernels agree: _softmax/_loss (any x86-64 or arm64) and
+_softmax_avx2/_loss_avx2 (-mavx2 -mfma, chosen at import on CPUs with both).
+
+They are the same source with the same order of operations (-ffp-contract=off: no fused
+multiply-add); only glibc's vector exp/log/log1p differ between the SSE2 and AVX2 variants,
+by an ulp or so. So every output must match to a few ulps, with NaN and inf in the same
+places. The rest of the suite tests the build minigrad imports (kernels.SIMD); the
+kernel tests that import _loss and _softmax directly test the baseline build.
+"""
+import importlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad._kernels as kernels
+from minigrad._kernels import _loss, _softmax
+
+try:
+    from minigrad._kernels import _loss_avx2, _softmax_avx2
+except ImportError:  # only built on x86-64
+    _loss_avx2 = _softmax_avx2 = None
+
+needs_avx2 = pytest.mark.skipif(_loss_avx2 is None or not _softmax.cpu_has_avx2_fma(),
+                                reason="the AVX2 build exists only on x86-64, and runs only on CPUs with AVX2 and FMA")
+
+SHAPES = [(1, 1), (4, 3), (7, 13), (64, 10), (33, 100), (3, 1000)]
+RTOL = {np.float32: 4e-6, np.float64: 1e-14}
+
+
+def _inputs(shape, dtype, seed):
+    """Scores with a few extremes mixed in (large magnitudes, NaN, +-inf)."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    if x.size > 4:
+        flat = x.reshape(-1)
+        flat[rng.integers(0, x.size)] = 80.0
+        flat[rng.integers(0, x.size)] = -1e4
+        if seed % 2:
+            flat[rng.integers(0, x.size)] = np.nan
+            flat[rng.integers(0, x.size)] = np.inf
+    return x
+
+
+def _same(a, b, dtype, what):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    assert np.array_equal(np.isnan(a), np.isnan(b)), f"{what}: NaN positions differ"
+    finite = np.isfinite(a) & np.isfinite(b)
+    assert np.array_equal(a[~finite & ~np.isnan(a)], b[~finite & ~np.isnan(b)]), f"{what}: infinities differ"
+    np.testing.assert_allclose(a[finite], b[finite], rtol=RTOL[dtype], atol=RTOL[dtype] * 1e-3, err_msg=what)
+
+
+def _run_both(kernel, make_args, dtype, what):
+    """Call the kernel of each build on the same inputs; compare return value and outputs."""
+    results = []
+    for module in (_loss, _loss_avx2) if hasattr(_loss, kernel) else (_softmax, _softmax_avx2):
+        args, outputs = make_args()
+        total = getattr(module, kernel)(*args)
+        results.append((total, outputs))
+    (t0, o0), (t1, o1) = results
+    if t0 is not None:
+        _same(t0, t1, dtype, f"{what}: total")
+    for i, (a, b) in enumerate(zip(o0, o1)):
+        _same(a, b, dtype, f"{what}: output {i}")
+
+
+def _elementwise_args(kernel, x, y, dtype):
+    n = x.size
+    extra = {"mse_loss": (), "l1_loss": (), "huber_loss": (1.0,), "smooth_l1_loss": (0.5,),
+             "binary_cross_entropy": (None,), "binary_cross_entropy_with_logits": (None, None),
+             "kl_div": (False,), "hinge_loss": (1.0,)}[kernel]
+    if kernel == "binary_cross_entropy":
+        x = 1 / (1 + np.exp(-np.clip(np.nan_to_num(x, nan=0.0), -50, 50).astype(np.float64)))
+        x = x.astype(dtype)
+        y = (y > 0).astype(dtype)
+    if kernel == "hinge_loss":
+        y = np.where(y > 0, 1, -1).astype(dtype)
+    if kernel == "kl_div":
+        y = np.abs(y)
+
+    def make():
+        loss, grad = np.empty(n, dtype), np.empty(n, dtype)
+        return (x.reshape(-1), y.reshape(-1), *extra, loss, grad, 1.0 / n), (loss, grad)
+    return make
+
+
+@needs_avx2
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("kernel", ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+                                    "binary_cross_entropy_with_logits", "kl_div", "hinge_loss"])
+def test_elementwise_losses_agree(kernel, shape, dtype):
+    for seed in (0, 1):
+        x = _inputs(shape, dtype, seed)
+        y = np.nan_to_num(_inputs(shape, dtype, seed + 10), nan=0.5, posinf=2.0, neginf=-2.0)
+        _run_both(kernel, _elementwise_args(kernel, x, y, dtype), dtype, f"{kernel}{shape} seed {seed}")
+
+
+@needs_avx2
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_class_losses_and_softmax_agree(shape, dtype):
+    n, c = shape
+    for seed in (0, 1):
+        x = _inputs(shape, dtype, seed)
+        rng = np.random.default_rng(seed)
+        target = rng.integers(0, c, size=n).astype(np.int64)
+        weight = rng.uniform(0.5, 2.0, size=c).astype(dtype)
+        probs = rng.dirichlet(np.ones(c), size=n).astype(dtype)
+        logp = np.empty_like(x)
+        _softmax.log_softmax_forward(np.nan_to_num(x), logp)
+
+        def out():
+            return np.empty(n, dtype), np.empty(shape, dtype)
+
+        def ce():
+            loss, grad = out()
+            return (x, target, weight, -100, 0.1, True, loss, grad), (loss, grad)
+
+        def ce_probs():
+            loss, grad = out()
+            return (x, probs, None, 0.0, loss, grad, 1.0 / n), (loss, grad)
+
+        def nll():
+            loss, grad = out()
+            return (logp, target, weight, -100, True, loss, grad), (loss, grad)
+
+        def margin():
+            loss, grad = out()
+            return (x, target, 2, 1.0, None, loss, grad, 1.0 / n), (loss, grad)
+
+        for kernel, make in (("cross_entropy", ce), ("cross_entropy_probs", ce_probs), ("nll_loss", nll),
+                             ("multi_margin_loss", margin)):
+            _run_both(kernel, make, dtype, f"{kernel}{shape} seed {seed}")
+
+        grad = rng.standard_normal(shape).astype(dtype)
+        for forward, backward in (("softmax_forward", "softmax_backward"),
+                                  ("log_softmax_forward", "log_softmax_backward")):
+            def fwd(forward=forward):
+                o = np.empty_like(x)
+                return (x, o), (o,)
+            _run_both(forward, fwd, dtype, f"{forward}{shape} seed {seed}")
+            y = np.empty_like(x)
+            getattr(_softmax, forward)(np.nan_to_num(x), y)
+
+            def bwd(backward=backward, y=y):
+                o = np.empty_like(x)
+                return (y, grad, o), (o,)
+            _run_both(backward, bwd, dtype, f"{backward}{shape} seed {seed}")
+
+
+def test_the_build_in_use_is_the_one_the_cpu_can_run():
+    built = _loss_avx2 is not None
+    expected = "avx2" if built and _softmax.cpu_has_avx2_fma() and os.environ.get("MINIGRAD_SIMD") != "baseline" \
+        else "baseline"
+    assert kernels.SIMD == expected
+    module = {"avx2": "minigrad._kernels._loss_avx2", "baseline": "minigrad._kernels._loss"}[kernels.SIMD]
+    if kernels.BACKEND == "cython":
+        assert kernels.cross_entropy is importlib.import_module(module).cross_entropy
+
+
+@pytest.mark.parametrize("value, expected", [("baseline", "baseline"), ("", None), ("avx512", "error")])
+def test_minigrad_simd_environment_variable(value, expected):
+    env = dict(os.environ, MINIGRAD_SIMD=value)
+    result = subprocess.run([sys.executable, "-c", "import minigrad._kernels as k; print(k.SIMD)"],
+                            env=env, capture_output=True, text=True)
+    if expected == "error":
+        assert result.returncode != 0 and "MINIGRAD_SIMD must be one of" in result.stderr
+        return
+    assert result.returncode == 0, result.stderr
+    auto = "avx2" if _loss_avx2 is not None and _softmax.cpu_has_avx2_fma() else "baseline"
+    assert result.stdout.strip() == (expected or auto)
