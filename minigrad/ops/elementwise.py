@@ -200,7 +200,9 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * np.sign(x)
+        sign = (x > 0).astype(x.dtype)  # torch's sign: 0 at 0 and at NaN (np.sign(NaN) is NaN)
+        sign -= x < 0
+        return grad * sign
 
 
 class Clamp(Function):

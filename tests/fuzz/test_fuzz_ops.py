@@ -105,7 +105,7 @@ def _check(torch, what, fn, arrays, bool_operand=False, sums=1):
         return
     if not all(np.all(np.isfinite(a)) for a in arrays if a.dtype.kind == "f"):
         # Gradients at NaN / inf inputs: the ops differ from torch in where NaN or inf comes
-        # out (abs' gradient at NaN, the order of a / b's terms); reported, not compared here.
+        # out (e.g. the order of a / b's terms); not compared here (abs at NaN: a test below).
         return
     up = np.random.default_rng(out.data.size).uniform(-1, 1, size=out.shape).astype(out.dtype)
     out.backward(mg.tensor(up))
@@ -216,3 +216,11 @@ def test_div_gradient_for_a_tiny_denominator(torch):
     tb = torch.tensor(1e-40, requires_grad=True)
     (torch.tensor(0.0) / tb).backward()
     assert b.grad.item() == tb.grad.item() == 0.0
+
+
+def test_abs_gradient_at_nan_is_zero_as_in_torch(torch):
+    x = mg.tensor([float("nan"), 0.0, -2.0, 3.0], requires_grad=True)
+    x.abs().sum().backward()
+    t = torch.tensor([float("nan"), 0.0, -2.0, 3.0], requires_grad=True)
+    t.abs().sum().backward()
+    assert x.grad.tolist() == t.grad.tolist() == [0.0, 0.0, -1.0, 1.0]
