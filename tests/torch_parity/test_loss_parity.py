@@ -655,3 +655,25 @@ def test_modules_match_torch_modules(torch, module, function, options):
     torch_module = getattr(torch.nn, module.__name__)(reduction="sum", **options)
     out = module(reduction="sum", **options)(mg.tensor(x), mg.tensor(y))
     assert_close(out.data, torch_module(torch.from_numpy(x), torch.from_numpy(y)).numpy(), np.float64, module.__name__)
+
+
+@pytest.mark.parametrize("backend", ["cython", "numpy"])
+def test_bce_with_logits_infinite_target_without_pos_weight(torch, backend, monkeypatch):
+    """Without pos_weight the log-sigmoid term's factor is exactly 1, as in torch: computing
+    it as 1 + (1 - 1) * y gave NaN for a target of +-inf (found by the fuzzing)."""
+    from minigrad import nn
+    from minigrad._kernels import reference
+    if backend == "numpy":
+        monkeypatch.setattr(nn.functional.loss_ops.kernels, "binary_cross_entropy_with_logits",
+                            reference.binary_cross_entropy_with_logits)
+    x = np.array([0.5, -1.0, 2.0, 0.0])
+    y = np.array([np.inf, -np.inf, 0.5, np.inf])
+    mine = mg.tensor(x, requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(mine, mg.tensor(y), reduction="none")
+    loss.sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.tensor(y), reduction="none")
+    expected.sum().backward()
+    np.testing.assert_array_equal(np.isnan(loss.data), np.isnan(expected.detach().numpy()))
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mine.grad.data, theirs.grad.numpy(), rtol=1e-12)
