@@ -83,10 +83,8 @@ def result_type(a, b, a_is_0d=False, b_is_0d=False):
     """
     if a == b:
         return a
-    if a_is_0d != b_is_0d and _CATEGORY[a] != _CATEGORY[b]:
-        pass  # different categories: the usual rule below
-    elif a_is_0d != b_is_0d:
-        return b if a_is_0d else a
+    if a_is_0d != b_is_0d and _CATEGORY[a] == _CATEGORY[b]:
+        return b if a_is_0d else a  # the tensor with dimensions decides
     a_float, b_float = is_floating(a), is_floating(b)
     if a_float != b_float:
         return a if a_float else b

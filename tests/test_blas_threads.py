@@ -45,9 +45,8 @@ def test_a_users_choice_is_kept():
     assert _run("import minigrad, os; print(os.environ.get('OPENBLAS_NUM_THREADS'))", OMP_NUM_THREADS="2") == "None"
 
 
+@pytest.mark.skipif(_openblas_threads() is None, reason="this numpy has no bundled OpenBLAS to ask")
 def test_import_after_numpy_still_gets_one_thread_and_set_num_threads_changes_it():
-    if _openblas_threads() is None:
-        pytest.skip("this numpy has no bundled OpenBLAS to ask")
     code = ("import numpy, tests.test_blas_threads as t, minigrad as mg; a = t._openblas_threads(); "
             "mg.set_num_threads(2); print(a, t._openblas_threads())")
     out = _run(code, PYTHONPATH=os.getcwd())

@@ -44,16 +44,16 @@ if _simd_request not in SIMD_CHOICES:
     raise ValueError(f"MINIGRAD_SIMD must be one of {', '.join(map(repr, SIMD_CHOICES))} "
                      f"(or unset, which means 'auto'); got {_simd_request!r}")
 SIMD = "baseline"
-_compiled_softmax = _softmax
 import minigrad._kernels._loss as _compiled_loss  # noqa: E402
+_compiled_softmax = _softmax
 if _simd_request == "auto" and _softmax.cpu_has_avx2_fma():
     try:
-        import minigrad._kernels._loss_avx2 as _compiled_loss  # noqa: E402
-        import minigrad._kernels._softmax_avx2 as _compiled_softmax  # noqa: E402
-        SIMD = "avx2"
+        import minigrad._kernels._loss_avx2 as _loss_avx2  # noqa: E402
+        import minigrad._kernels._softmax_avx2 as _softmax_avx2  # noqa: E402
     except ImportError:  # not built (not x86-64, or an older build): the baseline is right too
-        _compiled_softmax = _softmax
-        import minigrad._kernels._loss as _compiled_loss  # noqa: E402
+        pass
+    else:
+        _compiled_loss, _compiled_softmax, SIMD = _loss_avx2, _softmax_avx2, "avx2"
 
 if BACKEND == "cython":
     log_softmax_backward = _compiled_softmax.log_softmax_backward
