@@ -529,12 +529,17 @@ def _comparable(tensor, other):
     comparison has no gradient)."""
     if not isinstance(other, Tensor):
         other = _as_tensor(other, like=tensor)
-    common = dtypes.result_type(tensor.dtype, other.dtype, tensor.ndim == 0, other.ndim == 0)
+    common = _common_dtype(tensor, other)
     return tensor.data.astype(common, copy=False), other.data.astype(common, copy=False)
 
 
+def _common_dtype(a, b):
+    """The dtype two tensors meet in (PyTorch's rules, 0-d tensors included)."""
+    return dtypes.result_type(a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
+
+
 def _same_dtype(a, b):
-    common = dtypes.result_type(a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
+    common = _common_dtype(a, b)
     return a.to(common), b.to(common)
 
 

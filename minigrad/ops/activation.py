@@ -33,8 +33,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        s = np.negative(x, out=np.empty_like(x))  # out=: an array even when x is 0-d
         with np.errstate(over="ignore"):
-            s = np.exp(-x, out=np.empty_like(x))  # out=: an array even when x is 0-d
+            np.exp(s, out=s)
         s += 1
         np.reciprocal(s, out=s)
         ctx.save_for_backward(s)

@@ -80,7 +80,8 @@ class Div(Function):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             grad_a = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-            grad_b = unbroadcast(-(grad * (a / b)) / b, b.shape)  # not a / b^2: b^2 underflows if ctx.needs_input_grad[1] else None
+            # -grad a / b^2, divided by b twice: b^2 alone underflows to 0 for |b| < 1e-154
+            grad_b = unbroadcast(-(grad * (a / b)) / b, b.shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 

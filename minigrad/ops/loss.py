@@ -51,7 +51,7 @@ def _pointwise(ctx, kernel, x, y, options, reduction, scale, want_grad, for_targ
         total = kernel(xf, yf, *options, loss, grad.reshape(-1) if want_grad else None, scale)
     else:  # an empty batch: sum 0, mean NaN (0 / 0); nothing for the kernel to do
         total = 0.0
-    ctx.save_for_backward(grad, x.shape, for_target)
+    ctx.save_for_backward(grad, for_target)  # grad already has x's shape
     if loss is not None:
         return loss.reshape(x.shape)
     return np.asarray(total * scale, dtype=x.dtype)
@@ -70,7 +70,7 @@ def _times_upstream(local, grad):
 
 def _pointwise_backward(ctx, grad):
     """Input gradient, and its negative for the target where the loss depends on x - y."""
-    local, shape, _ = ctx.saved_tensors
+    local, _ = ctx.saved_tensors
     g = _times_upstream(local, grad)
     return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None)
 
@@ -146,7 +146,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        local, shape, for_target = ctx.saved_tensors
+        local, for_target = ctx.saved_tensors
         grad_p = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
         grad_y = None
         if ctx.needs_input_grad[1]:
@@ -178,7 +178,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        local, shape, for_target = ctx.saved_tensors
+        local, for_target = ctx.saved_tensors
         grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
         grad_y = None
         if ctx.needs_input_grad[1]:
@@ -208,7 +208,7 @@ class KLDiv(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        local, shape, for_target = ctx.saved_tensors
+        local, for_target = ctx.saved_tensors
         grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
         grad_t = None
         if ctx.needs_input_grad[1]:
@@ -237,7 +237,7 @@ class HingeLoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        local, shape, _ = ctx.saved_tensors
+        local, _ = ctx.saved_tensors
         return _times_upstream(local, grad), None
 
 
