@@ -15,6 +15,9 @@ import itertools
 import operator
 import sys
 import threading
+from typing import Callable, NamedTuple
+
+import numpy as np
 
 # The Tensor class, filled in by minigrad/tensor.py (which imports this module, so this
 # module cannot import it at the top).
@@ -87,6 +90,25 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
+class Kink(NamedTuple):
+    """Where an op is not differentiable, declared on the op itself (`Function.kink`).
+
+    `where` says it in words ("relu at x = 0"); `sides` takes the op's forward arguments by
+    name (the input arrays, then the keyword parameters with their defaults filled in) and
+    returns an array, or a tuple of arrays, that changes value exactly when an input
+    crosses the kink. gradcheck compares `sides` at x + eps and x - eps: where they differ
+    the difference quotient straddles the kink and is not a derivative (docs/kinks.md
+    lists every op's kink and the subgradient minigrad chose there).
+    """
+    where: str
+    sides: Callable
+
+
+def side(x, at):
+    """-1, 0 or +1 per element: below, on or above the point `at` (for Kink.sides)."""
+    return np.sign(x - at)
+
+
 class Function:
     """One differentiable op. Subclasses write `forward` and `backward` next to each other.
 
@@ -100,6 +122,8 @@ class Function:
       positional input (a tuple when there are several), or None for an input that
       needs no gradient. `ctx.needs_input_grad[i]` says which ones are wanted.
     """
+
+    kink = None  # a Kink where the op is not differentiable (see Kink), None where it is smooth
 
     # One object per op of every training step: fixed slots make creating it and reading
     # its fields cheaper than a per-instance __dict__ (and say exactly what a ctx holds).
