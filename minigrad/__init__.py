@@ -2,7 +2,10 @@
 
 Read in this order: autograd.py (the engine), tensor.py (the Tensor and its
 operators), ops/ (each op's forward and backward), _kernels/ (the compiled softmax
-and losses, with their numpy twin in reference.py), nn/, optim/.
+and losses, with their numpy twin in reference.py), nn/, optim/, data.py.
+
+The library is everything imported here; the course (minigrad.lessons, plot, cli, check)
+is built on it and never imported by it (tests/test_imports.py walks the imports).
 """
 from minigrad import _threads
 
@@ -12,12 +15,14 @@ from minigrad import _kernels  # noqa: E402  fails early, with build instruction
 from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.creation import arange, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from minigrad.dtype import bool_, float32, float64, int64
-from minigrad.functions import (abs, argmax, clamp, exp, log, log_softmax, matmul, max, maximum, mean, minimum,
-                                relu, reshape, sigmoid, softmax, sqrt, squeeze, sum, tanh, transpose, unsqueeze,
-                                where)
+from minigrad.function_forms import (abs, argmax, clamp, exp, log, log_softmax, matmul, max, maximum, mean, minimum,
+                                     relu, reshape, sigmoid, softmax, sqrt, squeeze, sum, tanh, transpose,
+                                     unsqueeze, where)
 from minigrad.random import manual_seed
 from minigrad.tensor import Tensor
-from minigrad import nn, optim  # noqa: E402  (they import the names above)
+# Submodules reachable as attributes after `import minigrad` (as torch.utils.data is after `import torch`).
+# minigrad.testing is not among them: it stands on the package (see its docstring).
+from minigrad import data, metrics, nn, optim
 from minigrad.gradcheck import gradcheck
 from minigrad._threads import set_num_threads
 
@@ -29,5 +34,5 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
     "exp", "log", "sqrt", "abs", "clamp", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "sum", "mean", "max", "argmax", "matmul", "reshape", "transpose", "unsqueeze", "squeeze",
-    "maximum", "minimum", "where", "nn", "optim", "gradcheck", "set_num_threads",
+    "maximum", "minimum", "where", "nn", "optim", "data", "metrics", "gradcheck", "set_num_threads",
 ]

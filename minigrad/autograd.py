@@ -19,11 +19,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-# The Tensor class, filled in by minigrad/tensor.py (which imports this module, so this
-# module cannot import it at the top).
-Tensor = None
-
-
 
 class _GradMode(threading.local):
     """Whether ops record the graph. Thread-local, so `no_grad` in one thread leaves other
@@ -32,7 +27,7 @@ class _GradMode(threading.local):
     enabled = True
 
 
-_state = _GradMode()
+_grad_mode = _GradMode()
 
 # Every Function gets the next number when it is created (see toposort).
 _sequence = itertools.count()
@@ -41,22 +36,23 @@ _creation_order = operator.attrgetter("_ctx.seq")
 
 def is_grad_enabled():
     """True when ops record the graph for `backward()`."""
-    return _state.enabled
+    return _grad_mode.enabled
 
 
-class set_grad_enabled:
-    """Turn graph recording on or off, as a context manager or a decorator."""
+class _GradModeSwitch:
+    """Recording set to `mode` inside a `with` block or a decorated function, and put back
+    as it was on the way out (also after an exception)."""
 
     def __init__(self, mode):
         self.mode = bool(mode)
         self._previous = []
 
     def __enter__(self):
-        self._previous.append(is_grad_enabled())
-        _state.enabled = self.mode
+        self._previous.append(_grad_mode.enabled)
+        _grad_mode.enabled = self.mode
 
     def __exit__(self, *exc):
-        _state.enabled = self._previous.pop()
+        _grad_mode.enabled = self._previous.pop()
         return False
 
     def __call__(self, fn):
@@ -64,12 +60,38 @@ class set_grad_enabled:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):  # a fresh context per call: safe under recursion and threads
+            with _GradModeSwitch(mode):  # a fresh context per call: safe under recursion and threads
                 return fn(*args, **kwargs)
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_GradModeSwitch):
+    """Turn graph recording on or off: now, as a function; for a block, as a context manager;
+    for a function's body, as a decorator.
+
+        minigrad.set_grad_enabled(False)          # recording is off from here on
+        with minigrad.set_grad_enabled(training): # set inside, the previous state after
+            ...
+
+    As in PyTorch, the call itself switches the mode (so the plain call works), and `with`
+    or a decorator restores the mode that was in force before the call.
+    """
+
+    def __init__(self, mode):
+        super().__init__(mode)
+        self._before = _grad_mode.enabled
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self):
+        self._previous.append(self._before)  # the mode before the call, not the one it set
+        _grad_mode.enabled = self.mode
+
+    def __call__(self, fn):
+        _grad_mode.enabled = self._before  # decorating a function changes no mode until it runs
+        return super().__call__(fn)
+
+
+class no_grad(_GradModeSwitch):
     """Ops inside record no graph: for evaluation and for optimizer updates.
 
         with minigrad.no_grad():
@@ -83,7 +105,7 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradModeSwitch):
     """Turn recording back on inside a `no_grad` block."""
 
     def __init__(self):
@@ -149,18 +171,20 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        """Run the op on Tensors and, when a gradient will be needed, record it."""
+        """Run the op on Tensors (at least one) and, when a gradient will be needed, record it."""
         # What __init__ does, spelled out: apply runs for every op of every step, and
         # calling __init__ would pack and unpack the arguments a second time.
         ctx = cls.__new__(cls)
         ctx.parents, ctx.params, ctx.saved_tensors, ctx.freed = inputs, params, (), False
         ctx.seq = next(_sequence)
-        if _state.enabled:
+        if _grad_mode.enabled:
             ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
         else:
             ctx.needs_input_grad = needs = (False,) * len(inputs)
         data = cls.forward(ctx, *[t.data for t in inputs], **params)
-        out = Tensor._wrap(data)
+        # A new Tensor around the result. The engine asks an input for it rather than
+        # importing tensor.py, which imports this module: the arrows run one way.
+        out = inputs[0]._wrap(data)
         if True in needs:
             out.requires_grad = True
             out._ctx = ctx  # remember how `out` was made
@@ -223,8 +247,8 @@ def backward(root, gradient, retain_graph=False):
     """
     nodes = toposort(root)  # phase 1
     grads = {id(root): gradient}
-    recording = _state.enabled
-    _state.enabled = False  # backward's own arithmetic is not part of any graph
+    recording = _grad_mode.enabled
+    _grad_mode.enabled = False  # backward's own arithmetic is not part of any graph
     try:
         for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
             grad = grads.pop(id(node), None)
@@ -233,11 +257,11 @@ def backward(root, gradient, retain_graph=False):
             ctx = node._ctx
             if ctx is None:  # a leaf: accumulate until the user zeroes it
                 if node.grad is not None:
-                    node.grad = Tensor._wrap(node.grad.data + grad)
+                    node.grad = node._wrap(node.grad.data + grad)
                 elif _unshared(grad):
-                    node.grad = Tensor._wrap(grad)  # nothing else holds it: no need to copy
+                    node.grad = node._wrap(grad)  # nothing else holds it: no need to copy
                 else:
-                    node.grad = Tensor._wrap(grad.copy())  # e.g. the caller's own `gradient` array
+                    node.grad = node._wrap(grad.copy())  # e.g. the caller's own `gradient` array
                 continue
             if ctx.freed:
                 raise RuntimeError(
@@ -262,4 +286,4 @@ def backward(root, gradient, retain_graph=False):
                 grads[key] = g if previous is None else previous + g  # a node used twice sums its gradients
             del input_grads, g  # drop our references, so _unshared can see when a gradient has no other owner
     finally:
-        _state.enabled = recording
+        _grad_mode.enabled = recording

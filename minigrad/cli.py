@@ -134,7 +134,7 @@ def train(args, out=print):
             out("")
     if args.plot:
         from minigrad import plot
-        plot.training(results, args.plot)
+        plot.training_figure(results, args.plot)
         out(f"Wrote {args.plot}")
     return results
 
@@ -146,9 +146,9 @@ def main(argv=None):
         if args.lesson == "demos" and (args.data == "real" or args.plot):
             parser.error("the demos take no --data or --plot (they print tables)")
         if args.data == "real":
-            from minigrad.data import _sklearn
+            from minigrad.lessons.datasets import require_sklearn
             try:
-                _sklearn()
+                require_sklearn()
             except ImportError as error:
                 parser.exit(1, f"minigrad: error: {error}\n")
         train(args)

@@ -4,7 +4,7 @@ import numpy as np
 from minigrad.tensor import Tensor
 
 
-def _array(x, name):
+def _as_array(x, name):
     if isinstance(x, Tensor):
         return x.data
     try:
@@ -24,8 +24,8 @@ def accuracy(logits_or_probs, target, threshold=None):
     Ambiguous case: all-in-[0, 1] logits are read as probabilities; pass probabilities, or
     sigmoid(logits), when it matters, or give `threshold` (0 for logits and SVM scores).
     """
-    scores = _array(logits_or_probs, "logits_or_probs")
-    target = _array(target, "target")
+    scores = _as_array(logits_or_probs, "logits_or_probs")
+    target = _as_array(target, "target")
     if scores.ndim == 2 and scores.shape[1] >= 2:
         if target.shape != (scores.shape[0],):
             raise ValueError(f"accuracy: target must have shape ({scores.shape[0]},) for scores of shape "

@@ -1,9 +1,10 @@
 """Pictures of the lessons (matplotlib, from the `plot` extra: pip install "minigrad[plot]").
 
-    training(results, "run.png")   loss (and accuracy) per epoch; the decision boundary of the
-                                   2-D lessons (AND gate, SVM with its margin lines)
-    losses_figure("losses.png")    004's diagram (hinge, cross-entropy and MSE on sigmoid(z)
-                                   against the logit z) and 001's confidence bar chart
+    training_figure(results, "run.png")   loss (and accuracy) per epoch; the decision boundary
+                                          of the 2-D lessons (AND gate, SVM with its margins)
+    losses_figure("losses.png")           004's diagram (hinge, cross-entropy and MSE on
+                                          sigmoid(z) against the logit z) and 001's
+                                          confidence bar chart
 
 matplotlib is imported only when a picture is drawn, so minigrad itself needs only numpy.
 """
@@ -72,7 +73,7 @@ def _boundary(ax, result):
     ax.legend(fontsize=7, loc="lower right" if result.name == "svm" else "upper left")
 
 
-def training(results, path):
+def training_figure(results, path):
     """One row per training run: the loss curve, and the decision boundary for 2-D data."""
     plt = _pyplot()
     results = list(results)

@@ -41,10 +41,15 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, array):
-        """Make a Tensor around an array an op produced (no conversion, no checks)."""
-        out = _new_object(cls)
+    @staticmethod
+    def _wrap(array):
+        """Make a Tensor around an array an op produced (no conversion, no checks).
+
+        Always a plain Tensor, even when called on a subclass instance (a Parameter): the
+        engine calls it as `inputs[0]._wrap(result)`, so autograd.py needs no import of
+        this module.
+        """
+        out = _new_object(Tensor)
         # An op can return a numpy scalar (np.float64), which is not an ndarray.
         out.data = array if type(array) is np.ndarray else np.asarray(array)
         out.grad = None
@@ -194,7 +199,16 @@ class Tensor:
     __hash__ = object.__hash__  # == is element-wise, but a tensor still works as a dict key by identity
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """numpy's conversion protocol (numpy 2), as a torch tensor behaves under it:
+        `np.array(t)` (copy=True) is a copy, so writing to it leaves the tensor alone;
+        `np.asarray(t)` (copy=None) shares the tensor's memory when the dtype matches;
+        copy=False shares it or, when a dtype conversion would need a copy, raises."""
+        if copy:
+            return self.data.astype(self.data.dtype if dtype is None else dtype, copy=True)
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError(f"cannot convert a {self.dtype} tensor to {np.dtype(dtype)} without a copy "
+                             f"(copy=False)")
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     # ---- arithmetic -------------------------------------------------------------------
     def __add__(self, other):
@@ -217,11 +231,11 @@ class Tensor:
 
     def __truediv__(self, other):
         a, b = _operands(self, other)
-        return elementwise.Div.apply(*_floats(a, b))
+        return elementwise.Div.apply(*_true_division_operands(a, b))
 
     def __rtruediv__(self, other):
         a, b = _operands(other, self)
-        return elementwise.Div.apply(*_floats(a, b))
+        return elementwise.Div.apply(*_true_division_operands(a, b))
 
     def __pow__(self, exponent):
         if type(exponent) in (int, float) and self.data.dtype.kind == "f":
@@ -301,13 +315,13 @@ class Tensor:
 
     # ---- element-wise math ------------------------------------------------------------
     def exp(self):
-        return elementwise.Exp.apply(_float(self, "exp"))
+        return elementwise.Exp.apply(_as_float(self, "exp"))
 
     def log(self):
-        return elementwise.Log.apply(_float(self, "log"))
+        return elementwise.Log.apply(_as_float(self, "log"))
 
     def sqrt(self):
-        return elementwise.Sqrt.apply(_float(self, "sqrt"))
+        return elementwise.Sqrt.apply(_as_float(self, "sqrt"))
 
     def abs(self):
         return elementwise.Abs.apply(self)
@@ -337,25 +351,25 @@ class Tensor:
         return activation.ReLU.apply(self)
 
     def sigmoid(self):
-        return activation.Sigmoid.apply(_float(self, "sigmoid"))
+        return activation.Sigmoid.apply(_as_float(self, "sigmoid"))
 
     def tanh(self):
-        return activation.Tanh.apply(_float(self, "tanh"))
+        return activation.Tanh.apply(_as_float(self, "tanh"))
 
     def softmax(self, dim):
         """e^x / sum e^x along `dim` (required: there is no safe default axis)."""
-        return softmax.Softmax.apply(_float(self, "softmax"), dim=_check_dim(dim, self.ndim))
+        return softmax.Softmax.apply(_as_float(self, "softmax"), dim=_check_dim(dim, self.ndim))
 
     def log_softmax(self, dim):
         """x - log sum e^x along `dim`, computed fused (never log(softmax(x)))."""
-        return softmax.LogSoftmax.apply(_float(self, "log_softmax"), dim=_check_dim(dim, self.ndim))
+        return softmax.LogSoftmax.apply(_as_float(self, "log_softmax"), dim=_check_dim(dim, self.ndim))
 
     # ---- reductions -------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False):
         return reduce.Sum.apply(self, axes=_check_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        return reduce.Mean.apply(_float(self, "mean"), axes=_check_dims(dim, self.ndim), keepdim=keepdim)
+        return reduce.Mean.apply(_as_float(self, "mean"), axes=_check_dims(dim, self.ndim), keepdim=keepdim)
 
     def max(self, dim=None, keepdim=False):
         """The largest element; with `dim`, a (values, indices) pair along that axis."""
@@ -392,7 +406,7 @@ class Tensor:
     # ---- shape ------------------------------------------------------------------------
     def reshape(self, *shape):
         if shape == (-1,):  # flatten, the most common reshape: nothing to check
-            return shape_ops_reshape(self, (self.data.size,))
+            return _reshape(self, (self.data.size,))
         shape = _shape_arg(shape)
         size = self.data.size
         if -1 in shape:
@@ -407,7 +421,7 @@ class Tensor:
             raise ValueError(f"reshape: invalid shape {shape} (at most one -1, no other negative sizes)")
         if math.prod(shape) != size:
             raise ValueError(f"reshape: a tensor of shape {self.shape} ({size} elements) cannot become {shape}")
-        return shape_ops_reshape(self, shape)
+        return _reshape(self, shape)
 
     def view(self, *shape):
         return self.reshape(*shape)
@@ -423,13 +437,13 @@ class Tensor:
 
     def unsqueeze(self, dim):
         dim = _check_dim(dim, self.ndim + 1)
-        return shape_ops_reshape(self, self.shape[:dim] + (1,) + self.shape[dim:])
+        return _reshape(self, self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim=None):
         if dim is None:
-            return shape_ops_reshape(self, tuple(n for n in self.shape if n != 1))
+            return _reshape(self, tuple(n for n in self.shape if n != 1))
         dims = _check_dims(dim, self.ndim) or ()
-        return shape_ops_reshape(self, tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
+        return _reshape(self, tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
@@ -468,9 +482,6 @@ class Tensor:
         return self
 
 
-autograd.Tensor = Tensor  # the class Function.apply wraps its results in
-
-
 class Cast(autograd.Function):
     """y = x converted to another float dtype;   dy/dx = 1 (converted back)."""
 
@@ -484,7 +495,8 @@ class Cast(autograd.Function):
 
 
 # ---- helpers: argument checking and operand conversion -----------------------------------
-def shape_ops_reshape(tensor, new_shape):
+def _reshape(tensor, new_shape):
+    """The Reshape op, for a shape already checked (reshape, unsqueeze, squeeze)."""
     return shape.Reshape.apply(tensor, shape=tuple(new_shape))
 
 
@@ -514,10 +526,17 @@ def _operands(a, b):
 
 
 def _pow_operands(base, exponent):
-    """bool ** bool is computed in int64 (numpy would give int8; PyTorch refuses it)."""
+    """bool ** bool is computed in int64 (numpy would give int8; PyTorch refuses it).
+
+    A float exponent narrower than the result keeps its dtype, as in PyTorch's gradient:
+    float64 ** float32 forms b - 1 in float32 (numpy then computes the power in float64).
+    """
     a, b = _operands(base, exponent)
     if a.dtype == dtypes.bool_:
         return a.to(dtypes.int64), b.to(dtypes.int64)
+    if (isinstance(exponent, Tensor) and exponent.data.dtype.kind == "f" and exponent.dtype != b.dtype
+            and np.promote_types(exponent.dtype, b.dtype) == b.dtype):
+        return a, exponent
     return a, b
 
 
@@ -543,14 +562,16 @@ def _same_dtype(a, b):
     return a.to(common), b.to(common)
 
 
-def _floats(a, b):
+def _true_division_operands(a, b):
     """True division of integers gives the default float type, as in PyTorch."""
     if not dtypes.is_floating(a.dtype):
         return a.to(dtypes.default_float), b.to(dtypes.default_float)
     return a, b
 
 
-def _float(tensor, op_name):
+def _as_float(tensor, op_name):
+    """`tensor` itself when floating; an integer tensor converted to the default float, or a
+    TypeError for the ops PyTorch refuses integers for."""
     if tensor.data.dtype.kind != "f":
         if op_name in ("softmax", "log_softmax", "mean"):
             raise TypeError(f"{op_name} needs a floating-point tensor, got {tensor.dtype}; "

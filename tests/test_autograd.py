@@ -122,6 +122,40 @@ def test_enable_grad_inside_no_grad():
         assert not (x * 2).requires_grad
 
 
+def test_set_grad_enabled_as_a_plain_call_switches_recording_now_as_in_torch(torch):
+    """torch.set_grad_enabled(False) turns recording off at once (it used to do nothing in
+    minigrad unless used with `with`); `with` and the decorator restore the previous mode."""
+    x = mg.tensor([1.0], requires_grad=True)
+    tx = torch.tensor([1.0], requires_grad=True)
+    try:
+        mg.set_grad_enabled(False)
+        torch.set_grad_enabled(False)
+        assert not mg.is_grad_enabled() and not (x * 2).requires_grad
+        assert not torch.is_grad_enabled() and not (tx * 2).requires_grad
+        mg.set_grad_enabled(True)
+        torch.set_grad_enabled(True)
+        assert (x * 2).requires_grad and (tx * 2).requires_grad
+        for lib, t in ((mg, x), (torch, tx)):
+            with lib.set_grad_enabled(False):
+                assert not (t * 2).requires_grad
+            assert lib.is_grad_enabled()
+            with lib.no_grad():
+                with lib.set_grad_enabled(True):
+                    assert (t * 2).requires_grad
+                assert not lib.is_grad_enabled()          # back to no_grad's mode, not to True
+
+            @lib.set_grad_enabled(False)
+            def double(u):
+                return u * 2
+
+            assert lib.is_grad_enabled()                  # decorating changes no mode ...
+            assert not double(t).requires_grad            # ... until the function runs
+            assert lib.is_grad_enabled()
+    finally:
+        mg.set_grad_enabled(True)
+        torch.set_grad_enabled(True)
+
+
 def test_no_grad_is_thread_local():
     x = mg.tensor([1.0], requires_grad=True)
     seen = {}

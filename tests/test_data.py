@@ -1,6 +1,4 @@
-"""minigrad.data: datasets, loaders, the toy sets and the real ones."""
-import builtins
-
+"""minigrad.data: datasets and loaders (the lessons' data sets are tested in test_lessons_datasets.py)."""
 import numpy as np
 import pytest
 
@@ -50,41 +48,27 @@ def test_loader_stacks_a_plain_dataset_and_rejects_bad_batch_sizes():
             data.DataLoader(items, batch_size=bad)
 
 
-def test_toy_sets_by_name():
-    x, y = data.toy("regression")
-    np.testing.assert_array_equal(y.data, 2 * x.data)
-    x, y = data.toy("multiclass")
-    assert x.shape == (4, 3) and y.dtype == mg.int64 and y.tolist() == [0, 1, 2, 1]
-    assert data.toy("and")[1].data.ravel().tolist() == [0, 0, 0, 1]
-    assert set(data.toy("svm")[1].tolist()) == {-1.0, 1.0}
-    with pytest.raises(ValueError, match="regression, and, multiclass, svm"):
-        data.toy("xor")
+def test_the_lessons_data_sets_are_not_in_the_library_and_the_error_says_where_they_went():
+    for name in ("toy", "load_real"):
+        with pytest.raises(AttributeError, match=f"minigrad.lessons.datasets import {name}"):
+            getattr(data, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        data.nothing
+    assert not hasattr(data, "toy")
 
 
-@pytest.mark.parametrize("name,n_features", [("iris", 4), ("digits", 64), ("breast_cancer", 30), ("diabetes", 10)])
-def test_real_sets_are_split_and_standardised_on_the_training_split(name, n_features):
-    pytest.importorskip("sklearn")
-    split = data.load_real(name, seed=0)
-    assert split.x_train.shape[1] == split.x_test.shape[1] == n_features
-    assert len(split.x_test) == pytest.approx(0.25 * (len(split.x_train) + len(split.x_test)), abs=1)
-    varying = split.std != 1.0
-    np.testing.assert_allclose(split.x_train.mean(axis=0), 0, atol=1e-9)
-    np.testing.assert_allclose(split.x_train.std(axis=0)[varying], 1, rtol=1e-9)
-    again = data.load_real(name, seed=0)
-    np.testing.assert_array_equal(split.x_test, again.x_test)
-    assert split.y_train.dtype == (np.float64 if name == "diabetes" else np.int64)
-
-
-def test_missing_scikit_learn_names_the_extra(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_sklearn(name, *args, **kwargs):
-        if name == "sklearn" or name.startswith("sklearn."):
-            raise ImportError("No module named 'sklearn'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_sklearn)
-    with pytest.raises(ImportError, match=r"minigrad\[data\]"):
-        data.load_real("iris")
-    with pytest.raises(ValueError, match="unknown data set"):
-        data.load_real("mnist")
+def test_data_and_metrics_are_reachable_from_the_package_as_in_torch(torch):
+    """`import torch` gives torch.utils.data; `import minigrad` gives minigrad.data and
+    minigrad.metrics (both failed with AttributeError before)."""
+    import subprocess
+    import sys
+    code = ("import minigrad as mg, numpy as np\n"
+            "x, y = mg.arange(6).reshape(3, 2).double(), mg.arange(3)\n"
+            "batches = list(mg.data.DataLoader(mg.data.TensorDataset(x, y), batch_size=2))\n"
+            "print([len(b[1]) for b in batches], mg.metrics.accuracy(mg.tensor([[0.1, 0.9], [0.8, 0.2]]), "
+            "mg.tensor([1, 1])))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[2,", "1]", "0.5"]
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(3, 2), torch.arange(3)),
+                                         batch_size=2)
+    assert [len(b[1]) for b in loader] == [2, 1]   # torch's, the same batches

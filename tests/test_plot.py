@@ -1,5 +1,4 @@
 """minigrad.plot writes real PNG files (Agg backend: no display needed)."""
-import builtins
 import os
 
 import numpy as np
@@ -10,6 +9,7 @@ pytest.importorskip("matplotlib")  # the `plot` extra; it is in `test`, so CI ru
 from minigrad import cli, plot  # noqa: E402
 from minigrad.lessons import binary, regression, svm  # noqa: E402
 from minigrad.lessons._common import quiet  # noqa: E402
+from tests._missing_package import hide  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -23,7 +23,7 @@ def assert_png(path):
 def test_training_plot_with_curves_and_boundaries(tmp_path):
     results = [regression.linear_regression(lr=0.1, out=quiet), binary.and_gate(epochs=20, out=quiet),
                svm.linear_svm(epochs=30, out=quiet)]
-    assert_png(plot.training(results, tmp_path / "run.png"))
+    assert_png(plot.training_figure(results, tmp_path / "run.png"))
 
 
 def test_train_dash_dash_plot_writes_a_png(tmp_path, capsys):
@@ -48,13 +48,6 @@ def test_the_diagrams_curves_are_the_losses():
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_matplotlib(name, *args, **kwargs):
-        if name == "matplotlib" or name.startswith("matplotlib."):
-            raise ImportError("No module named 'matplotlib'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    hide(monkeypatch, "matplotlib")
     with pytest.raises(ImportError, match=r'minigrad\[plot\]'):
         plot.losses_figure("unused.png")

@@ -158,3 +158,33 @@ def test_softmax_and_log_softmax_handle_any_rank_and_empty():
 
 def test_mean_of_empty_is_nan_like_torch():
     assert np.isnan(mg.tensor(np.zeros(0)).mean().item())
+
+
+# torch 2.13's own __array__ lacks the copy keyword; numpy warns about torch, not minigrad.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_np_array_copies_and_np_asarray_shares_as_with_torch(torch):
+    """numpy 2's __array__(dtype, copy) protocol: np.array(t) is a copy, so writing to it
+    leaves the tensor alone (it used to return the tensor's own buffer); np.asarray(t)
+    shares the memory. torch behaves the same way."""
+    values = [1.0, 2.0, 3.0]
+    for make, buffer_of in ((lambda: mg.tensor(values, dtype=mg.float64), lambda t: t.data),
+                            (lambda: torch.tensor(values, dtype=torch.float64), lambda t: t.numpy())):
+        t = make()
+        copied = np.array(t)
+        copied[0] = 100.0
+        assert buffer_of(t)[0] == 1.0 and not np.shares_memory(copied, buffer_of(t))
+        shared = np.asarray(t)
+        assert np.shares_memory(shared, buffer_of(t))
+        shared[1] = 7.0
+        assert buffer_of(t)[1] == 7.0
+    t = mg.tensor(values, dtype=mg.float64)
+    converted = np.array(t, dtype=np.float32)                # a conversion is always a copy
+    assert converted.dtype == np.float32 and converted.tolist() == values
+    assert not np.shares_memory(np.asarray(t, dtype=np.float32), t.data)
+
+
+def test_np_array_with_copy_false_shares_or_refuses_a_conversion():
+    t = mg.tensor([1.0, 2.0], dtype=mg.float64)
+    assert np.shares_memory(np.array(t, copy=False), t.data)
+    with pytest.raises(ValueError, match="without a copy"):
+        np.array(t, dtype=np.float32, copy=False)

@@ -7,6 +7,7 @@ One module per lesson, in reading order:
     multiclass.py   3 classes: softmax + cross-entropy (and its 75 % ceiling)
     svm.py          a linear SVM: hinge loss + L2 penalty
     demos.py        004's demos: CE vs MSE on softmax, log_softmax, softmax twice
+    datasets.py     each lesson's data, and scikit-learn's real sets for `--data real`
 
 Each function trains with the lesson's data and hyperparameters, prints progress the way the
 lesson does, ends with a one-line verdict (converged / diverged / stalled) and returns a

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import minigrad as mg
+from minigrad.data import DataLoader, TensorDataset
 
 DTYPES = {"float64": mg.float64, "float32": mg.float32}
 
@@ -22,6 +23,16 @@ def make_optimizer(name, parameters, lr):
     if name == "adam":
         return mg.optim.Adam(parameters, lr=lr)
     raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
+
+
+def linear_model(in_features, out_features, dtype, weight, bias=None):
+    """nn.Linear starting from the lesson's values rather than a random draw: `weight` fills
+    the (out, in) matrix, `bias` is a number, or None for a layer without bias."""
+    model = mg.nn.Linear(in_features, out_features, bias=bias is not None, dtype=dtype)
+    model.weight.data[...] = weight      # .data: setting a start value records no graph
+    if bias is not None:
+        model.bias.data[...] = bias
+    return model
 
 
 def dtype_of(name):
@@ -111,7 +122,6 @@ def fit(model, loss_fn, x, y, *, epochs, lr, optimizer="adam", batch_size=None, 
         out=print):
     """Train `model` on numpy arrays x, y: mini-batches of `batch_size` (None: the full batch),
     reshuffled each epoch with `seed`. Returns the loss per epoch (mean over its batches)."""
-    from minigrad.data import DataLoader, TensorDataset
     dtype = next(iter(model.parameters())).dtype
     xs = mg.tensor(x, dtype=dtype)
     ys = mg.tensor(y, dtype=mg.int64 if np.asarray(y).dtype.kind == "i" else dtype)

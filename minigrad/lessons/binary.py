@@ -8,11 +8,11 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.lessons._common import Result, dtype_of, finish, make_optimizer
+from minigrad.lessons._common import (Result, check_printed, dtype_of, finish, fit, linear_model,
+                                      make_optimizer, predict, real_verdict)
+from minigrad.lessons.datasets import AND_X as X, AND_Y as Y, load_real
 from minigrad.metrics import accuracy
 
-X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
-Y = [0.0, 0.0, 0.0, 1.0]
 LR = 0.5
 EPOCHS = 100
 
@@ -30,13 +30,9 @@ def and_gate(epochs=EPOCHS, lr=LR, seed=0, dtype="float64", optimizer="sgd", wit
     initial_weight = mg.randn(1, 2, dtype=dt)
     x = mg.tensor(X, dtype=dt)
     y = mg.tensor(Y, dtype=dt).reshape(-1, 1)
-    model = nn.Linear(2, 1, dtype=dt)
-    with mg.no_grad():
-        model.weight.data[...] = initial_weight.data
-        model.bias.data[...] = 0.0
+    model = linear_model(2, 1, dt, weight=initial_weight.data, bias=0.0)
     opt = make_optimizer(optimizer, model.parameters(), lr)
-    result = Result("binary", model, [], initial={"weight": model.weight.data.copy(),
-                                                    "bias": model.bias.data.copy()})
+    result = Result("binary", model, [], initial=model.state_dict())
     for epoch in range(epochs):
         logits = model(x)
         if with_logits:
@@ -83,7 +79,6 @@ def bce(p, y, pos_weight=None):
 
 def confidence_table(out=print):
     """BCE of a true positive by the probability the model gives it."""
-    from minigrad.lessons._common import check_printed
     out("Binary cross-entropy when y = 1, by the predicted probability p:")
     return {p: check_printed(f"p = {p:.2f}: -log(p)", bce(p, 1), printed, source, out)
             for p, printed, source in CONFIDENCE_CASES}
@@ -95,7 +90,6 @@ def medical_case(pos_weight=10.0, out=print):
     healthy one (false positive) both cost -log(0.05). pos_weight multiplies the y = 1 term,
     so a missed disease costs pos_weight times more. Note: the exercise's -log(1 - p) at
     p = 0.05 is the loss of a confident *correct* 'healthy' answer, not of a false positive."""
-    from minigrad.lessons._common import check_printed
     out("000's medical case, a confidently wrong answer each way:")
     values = {
         "false negative": check_printed("false negative (y=1, p=0.05)", bce(0.05, 1), None, "000", out),
@@ -142,8 +136,6 @@ def real_data(epochs=300, lr=0.01, seed=0, dtype="float64", optimizer="adam", ou
     LogisticRegression. Converged when within 2 points of it."""
     from sklearn.linear_model import LogisticRegression
 
-    from minigrad.data import load_real
-    from minigrad.lessons._common import fit, predict, real_verdict
     mg.manual_seed(seed)
     split = load_real("breast_cancer", seed=seed)
     model = nn.Linear(split.x_train.shape[1], 1, dtype=dtype_of(dtype))

@@ -13,11 +13,11 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.lessons._common import Result, dtype_of, finish, make_optimizer
+from minigrad.lessons._common import (Result, check_printed, dtype_of, finish, fit, linear_model,
+                                      make_optimizer, predict, real_verdict)
+from minigrad.lessons.datasets import MULTICLASS_CLASSES as CLASSES, MULTICLASS_X as X, load_real
 from minigrad.metrics import accuracy
 
-X = [[1.0, 2.0, 3.0], [2.0, 3.0, 4.0], [3.0, 4.0, 5.0], [4.0, 5.0, 6.0]]
-CLASSES = [0, 1, 2, 1]
 LR = 0.1
 EPOCHS = 100
 CEILING = 0.75     # the best any linear model can do here (see the module docstring)
@@ -35,13 +35,10 @@ def softmax_regression(epochs=EPOCHS, lr=LR, seed=0, dtype="float64", optimizer=
     initial_w = (mg.randn(3, 3, dtype=dt) * 0.1).data     # (in, out), as the lesson writes x W
     x = mg.tensor(X, dtype=dt)
     target = mg.tensor(CLASSES, dtype=mg.int64)
-    model = nn.Linear(3, 3, dtype=dt)
-    with mg.no_grad():
-        model.weight.data[...] = initial_w.T              # Linear stores (out, in) and computes x W^T
-        model.bias.data[...] = 0.0
+    # Linear stores (out, in) and computes x W^T: the lesson's W, transposed.
+    model = linear_model(3, 3, dt, weight=initial_w.T, bias=0.0)
     opt = make_optimizer(optimizer, model.parameters(), lr)
-    result = Result("multiclass", model, [], initial={"weight": model.weight.data.copy(),
-                                                        "bias": model.bias.data.copy()})
+    result = Result("multiclass", model, [], initial=model.state_dict())
     for epoch in range(epochs):
         logits = model(x)
         loss = nn.functional.cross_entropy(logits, target)
@@ -88,7 +85,6 @@ def cross_entropy_of_logits(logits, target):
 
 def worked_numbers(out=print):
     """The lessons' cross-entropy examples, recomputed, each beside what the lesson printed."""
-    from minigrad.lessons._common import check_printed
     values = {}
     out("000's cat/dog/bird, true class dog: -log(p[dog])")
     for p, printed in CAT_DOG_BIRD:
@@ -121,8 +117,6 @@ def real_data(epochs=None, lr=None, seed=0, dtype="float64", optimizer="adam", h
     LogisticRegression; the MLP must also reach 95 %."""
     from sklearn.linear_model import LogisticRegression
 
-    from minigrad.data import load_real
-    from minigrad.lessons._common import fit, predict, real_verdict
     mg.manual_seed(seed)
     dt = dtype_of(dtype)
     split = load_real("digits", seed=seed)

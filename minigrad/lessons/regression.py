@@ -17,10 +17,10 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.lessons._common import Result, dtype_of, finish, make_optimizer
+from minigrad.lessons._common import (Result, check_printed, dtype_of, finish, fit, linear_model,
+                                      make_optimizer, predict)
+from minigrad.lessons.datasets import REGRESSION_X as X, REGRESSION_Y as Y, load_real
 
-X = [1.0, 2.0, 3.0, 4.0, 5.0]
-Y = [2.0, 4.0, 6.0, 8.0, 10.0]     # y = 2x
 LESSON_LR = 0.1                    # the lesson's learning rate: it diverges (see the docstring)
 DEFAULT_LR = 0.05                  # inside the stable range 0 < lr < 2/22
 EPOCHS = 10
@@ -43,11 +43,9 @@ def linear_regression(epochs=EPOCHS, lr=DEFAULT_LR, seed=0, dtype="float64", opt
     dt = dtype_of(dtype)
     x = mg.tensor(X, dtype=dt).reshape(-1, 1)
     y = mg.tensor(Y, dtype=dt).reshape(-1, 1)
-    model = nn.Linear(1, 1, bias=False, dtype=dt)
-    with mg.no_grad():
-        model.weight.data[...] = INITIAL_W
+    model = linear_model(1, 1, dt, weight=INITIAL_W)      # y_hat = w x: no bias
     opt = make_optimizer(optimizer, model.parameters(), lr)
-    result = Result("regression", model, [], initial={"weight": model.weight.data.copy()})
+    result = Result("regression", model, [], initial=model.state_dict())
     weights = result.extra["w"] = []
     for epoch in range(epochs):
         loss = nn.functional.mse_loss(model(x), y)
@@ -103,7 +101,6 @@ def regression_losses(predicted, actual, delta=1.0):
 
 def loss_tables(out=print):
     """Print MSE, MAE and Huber for each case beside what the lesson printed."""
-    from minigrad.lessons._common import check_printed
     values = {}
     for name, (predicted, actual, printed, source) in LOSS_TABLE_CASES.items():
         out(f"{name}: predicted {predicted}, actual {actual}")
@@ -124,8 +121,6 @@ def real_data(epochs=500, lr=0.05, seed=0, dtype="float64", optimizer="adam", ou
     (the exact least-squares solution). Converged when R^2 is within 0.02 of it."""
     from sklearn.linear_model import LinearRegression
 
-    from minigrad.data import load_real
-    from minigrad.lessons._common import fit, predict
     mg.manual_seed(seed)
     split = load_real("diabetes", seed=seed)
     # Centre and scale the target too: the weights then live on the scale of 1, not of 150.

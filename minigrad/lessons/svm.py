@@ -12,11 +12,11 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.lessons._common import Result, dtype_of, finish, make_optimizer
+from minigrad.lessons._common import (Result, dtype_of, finish, fit, linear_model, make_optimizer, predict,
+                                      real_verdict)
+from minigrad.lessons.datasets import SVM_X as X, SVM_Y as Y, load_real
 from minigrad.metrics import accuracy
 
-X = [[1.0, 2.0], [2.0, 3.0], [3.0, 3.0], [6.0, 5.0], [7.0, 8.0], [8.0, 7.0]]
-Y = [1.0, 1.0, 1.0, -1.0, -1.0, -1.0]
 LR = 0.01
 LAMBDA = 0.01
 LESSON_EPOCHS = 100
@@ -34,13 +34,9 @@ def linear_svm(epochs=None, lr=LR, seed=0, dtype="float64", optimizer="sgd", l2=
     initial_w = (mg.randn(2, dtype=dt) * 0.1).data
     x = mg.tensor(X, dtype=dt)
     y = mg.tensor(Y, dtype=dt)
-    model = nn.Linear(2, 1, dtype=dt)
-    with mg.no_grad():
-        model.weight.data[...] = initial_w
-        model.bias.data[...] = 0.0
+    model = linear_model(2, 1, dt, weight=initial_w, bias=0.0)
     opt = make_optimizer(optimizer, model.parameters(), lr)
-    result = Result("svm", model, [], initial={"weight": model.weight.data.copy(),
-                                                 "bias": model.bias.data.copy()})
+    result = Result("svm", model, [], initial=model.state_dict())
     until_separated = epochs is None
     limit = MAX_EPOCHS if until_separated else epochs
     if report_every is None:
@@ -89,8 +85,6 @@ def real_data(epochs=300, lr=0.01, seed=0, dtype="float64", optimizer="adam", l2
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
 
-    from minigrad.data import load_real
-    from minigrad.lessons._common import fit, predict, real_verdict
     mg.manual_seed(seed)
     split = load_real("breast_cancer", seed=seed)
     model = nn.Linear(split.x_train.shape[1], 1, dtype=dtype_of(dtype))

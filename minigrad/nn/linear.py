@@ -6,7 +6,7 @@ import numpy as np
 from minigrad import dtype as dtypes
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
-from minigrad.ops import matmul
+from minigrad.ops import linear
 
 
 def _check_size(value, name):
@@ -59,8 +59,8 @@ class Linear(Module):
             out = x @ weight.T
             return out + bias if bias is not None else out
         if bias is None:
-            return matmul.Linear.apply(x, weight)
-        return matmul.Linear.apply(x, weight, bias)  # x @ W.T + b as one graph node
+            return linear.Linear.apply(x, weight)
+        return linear.Linear.apply(x, weight, bias)  # x @ W.T + b as one graph node
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -91,20 +91,14 @@ class Module:
             self._forget(name)
             modules[name] = value
             object.__setattr__(self, name, value)
-        elif parameters is not None and name in parameters:
-            # A registered slot keeps its kind: only a Parameter or None may replace one.
-            if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
-                                "(a minigrad.nn.Parameter or None is expected)")
-            parameters[name] = None
-            object.__setattr__(self, name, None)
-        elif modules is not None and name in modules:
-            if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
-                                "(a minigrad.nn.Module or None is expected)")
-            modules[name] = None
-            object.__setattr__(self, name, None)
         else:
+            # A registered slot keeps its kind: only a Parameter (a Module) or None may replace one.
+            for registry, slot, kind in ((parameters, "parameter", "Parameter"), (modules, "child module", "Module")):
+                if registry is not None and name in registry:
+                    if value is not None:
+                        raise TypeError(f"cannot assign {type(value).__name__} as {slot} '{name}' "
+                                        f"(a minigrad.nn.{kind} or None is expected)")
+                    registry[name] = None
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name):

@@ -31,35 +31,3 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             grad_b = np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ grad2, b2.shape), b.shape)
         return grad_a, grad_b
-
-
-class Linear(Function):
-    """y = x W^T + b, for x of shape (..., in), W (out, in), b (out,) or absent;
-
-        dL/dx = g W,    dL/dW = g^T x,    dL/db = sum of g over the leading axes,
-
-    where g = dL/dy, and x and g are seen as matrices (rows = every leading index).
-
-    What nn.Linear computes, as one op (PyTorch's F.linear / addmm): a layer is the most
-    frequent op of a training step, and one graph node instead of three (transpose, matmul,
-    add) is a third of the bookkeeping. The math is the MatMul and Add rules above.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
-        out = x @ weight.T
-        if bias is not None:
-            out += bias  # in place: `out` is a fresh array nobody else has seen
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        rows = grad.reshape(-1, weight.shape[0])  # (every leading index, out)
-        grad_x = (grad @ weight) if need_x else None
-        grad_w = (rows.T @ x.reshape(-1, weight.shape[1])) if need_w else None
-        if len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]:
-            return grad_x, grad_w, rows.sum(axis=0)
-        return grad_x, grad_w

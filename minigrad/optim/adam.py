@@ -3,8 +3,7 @@ import math
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer
-from minigrad.optim.sgd import _check_non_negative
+from minigrad.optim.optimizer import Optimizer, _check_non_negative
 
 
 class Adam(Optimizer):

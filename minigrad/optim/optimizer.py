@@ -18,6 +18,14 @@ import numpy as np
 from minigrad.tensor import Tensor
 
 
+def _check_non_negative(value, name):
+    """A hyperparameter (lr, momentum, weight_decay, eps, ...) must be a number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not value >= 0:  # `not >=` also rejects NaN
+        raise ValueError(f"{name} must be >= 0, got {value}")
+
+
 class Optimizer:
     """Base class. A subclass passes its hyperparameters as `defaults` and writes `update`."""
 

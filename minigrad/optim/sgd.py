@@ -1,12 +1,5 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
-from minigrad.optim.optimizer import Optimizer
-
-
-def _check_non_negative(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not value >= 0:  # `not >=` also rejects NaN
-        raise ValueError(f"{name} must be >= 0, got {value}")
+from minigrad.optim.optimizer import Optimizer, _check_non_negative
 
 
 class SGD(Optimizer):

@@ -237,7 +237,7 @@ def test_optim_module_names_exist_in_torch(torch):
 @pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 5, 3), (0, 3)])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_linear_layer_is_torchs_linear_for_every_input_rank(torch, shape, bias, dtype):
-    """nn.Linear runs as one fused op (ops/matmul.py Linear): value and every gradient
+    """nn.Linear runs as one fused op (ops/linear.py Linear): value and every gradient
     against torch's, for 1-D, 2-D, batched and empty inputs."""
     mine = nn.Linear(3, 2, bias=bias, dtype=getattr(mg, dtype))
     theirs = torch.nn.Linear(3, 2, bias=bias).to(getattr(torch, dtype))

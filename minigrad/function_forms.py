@@ -1,6 +1,8 @@
-"""The function forms of Tensor methods (`minigrad.exp(x)` is `x.exp()`), as in torch.*.
+"""The function forms of Tensor methods: `minigrad.exp(x)` is `x.exp()`, as torch.exp(x) is.
 
-Each is a one-line forward to the method, so the math lives in one place (ops/).
+Each is a one-line forward to the method, so the math lives in one place (ops/). Not to
+be confused with `autograd.Function` (one differentiable op) or `nn.functional` (the
+stateless forms of layers and losses).
 """
 import numpy as np
 
@@ -8,92 +10,93 @@ from minigrad.ops import elementwise
 from minigrad.tensor import Tensor, _as_tensor, _same_dtype
 
 
-def _t(x):
+def _tensor(x):
+    """A Tensor as it is; anything else (a number, a list, an array) made into one."""
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def exp(x):
-    return _t(x).exp()
+    return _tensor(x).exp()
 
 
 def log(x):
-    return _t(x).log()
+    return _tensor(x).log()
 
 
 def sqrt(x):
-    return _t(x).sqrt()
+    return _tensor(x).sqrt()
 
 
 def abs(x):
-    return _t(x).abs()
+    return _tensor(x).abs()
 
 
 def clamp(x, min=None, max=None):
-    return _t(x).clamp(min, max)
+    return _tensor(x).clamp(min, max)
 
 
 def relu(x):
-    return _t(x).relu()
+    return _tensor(x).relu()
 
 
 def sigmoid(x):
-    return _t(x).sigmoid()
+    return _tensor(x).sigmoid()
 
 
 def tanh(x):
-    return _t(x).tanh()
+    return _tensor(x).tanh()
 
 
 def softmax(x, dim):
-    return _t(x).softmax(dim)
+    return _tensor(x).softmax(dim)
 
 
 def log_softmax(x, dim):
-    return _t(x).log_softmax(dim)
+    return _tensor(x).log_softmax(dim)
 
 
 def sum(x, dim=None, keepdim=False):
-    return _t(x).sum(dim, keepdim)
+    return _tensor(x).sum(dim, keepdim)
 
 
 def mean(x, dim=None, keepdim=False):
-    return _t(x).mean(dim, keepdim)
+    return _tensor(x).mean(dim, keepdim)
 
 
 def max(x, dim=None, keepdim=False):
-    return _t(x).max(dim, keepdim)
+    return _tensor(x).max(dim, keepdim)
 
 
 def argmax(x, dim=None, keepdim=False):
-    return _t(x).argmax(dim, keepdim)
+    return _tensor(x).argmax(dim, keepdim)
 
 
 def matmul(a, b):
-    return _t(a).matmul(b)
+    return _tensor(a).matmul(b)
 
 
 def reshape(x, shape):
-    return _t(x).reshape(shape)
+    return _tensor(x).reshape(shape)
 
 
 def transpose(x, dim0, dim1):
-    return _t(x).transpose(dim0, dim1)
+    return _tensor(x).transpose(dim0, dim1)
 
 
 def unsqueeze(x, dim):
-    return _t(x).unsqueeze(dim)
+    return _tensor(x).unsqueeze(dim)
 
 
 def squeeze(x, dim=None):
-    return _t(x).squeeze(dim)
+    return _tensor(x).squeeze(dim)
 
 
 def maximum(a, b):
-    return _t(a).maximum(b)
+    return _tensor(a).maximum(b)
 
 
 def minimum(a, b):
-    return _t(a).minimum(b)
+    return _tensor(a).minimum(b)
 
 
 def where(condition, input, other):
