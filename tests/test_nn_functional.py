@@ -473,3 +473,17 @@ def test_warns_once_per_call_site_under_the_default_filter():
             F.cross_entropy(probs, mg.tensor([0, 1, 2, 3, 0]))  # one call site, three calls
         F.cross_entropy(probs, mg.tensor([0, 1, 2, 3, 0]))  # another call site
     assert len([w for w in record if issubclass(w.category, SoftmaxTwiceWarning)]) == 2
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_bce_weight_of_a_zero_dimensional_input_keeps_its_shape(torch, name):
+    # np.ascontiguousarray made the broadcast 0-d weight 1-d, and so the target's gradient (1,)
+    grads = []
+    for lib, make in ((F, lambda v: mg.tensor(v, dtype=mg.float64, requires_grad=True)),
+                      (torch.nn.functional, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))):
+        p, y = make(0.25), make(1.0)
+        loss = getattr(lib, name)(p, y, weight=make(2.0).detach())
+        loss.backward()
+        grads.append([float(loss.item()), p.grad.shape == (), y.grad.shape == (), float(p.grad), float(y.grad)])
+    assert grads[0][1] and grads[0][2]
+    np.testing.assert_allclose(grads[0][:1] + grads[0][3:], grads[1][:1] + grads[1][3:], rtol=1e-12)

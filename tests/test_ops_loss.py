@@ -270,3 +270,26 @@ def test_outputs_are_zero_dimensional_arrays_of_the_input_dtype(dtype):
         out.backward()
         assert x.grad.dtype == dtype
         x.grad = None
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 3), 1), ((3,), 0), ((3,), 1), ((), 0), ((2, 3, 4), 1),
+                                        ((2, 3, 4), -1), ((2, 3, 4), 0), ((0, 3), 1), ((2, 0, 3), 1)])
+def test_rows_layout_round_trip(shape, dim):
+    from minigrad.ops._rows import as_rows, from_rows
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    rows = as_rows(x, dim)
+    size = shape[dim] if len(shape) > 1 else (shape[0] if shape else 1)
+    assert rows.ndim == 2 and rows.shape[1] == size and rows.flags.c_contiguous
+    if size:
+        assert rows.shape[0] == x.size // size
+    if len(shape) > 1:  # each row holds the values along `dim`, in order
+        np.testing.assert_array_equal(rows, np.moveaxis(x, dim, -1).reshape(rows.shape))
+    np.testing.assert_array_equal(from_rows(rows, shape, dim), x)
+    assert from_rows(rows, shape, dim).shape == shape
+
+
+def test_rows_layout_fast_path_is_the_array_itself():
+    from minigrad.ops._rows import as_rows, from_rows
+    x = np.zeros((5, 3))
+    assert as_rows(x, 1) is x and from_rows(x, x.shape, 1) is x
+    assert as_rows(x.T, 1).flags.c_contiguous  # a transposed (N, C) is copied into the layout

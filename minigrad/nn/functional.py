@@ -1,8 +1,10 @@
 """minigrad.nn.functional (imported as F): the stateless forms of activations and losses.
 
-Activations forward to the Tensor methods (the math is in minigrad/ops/). The losses
-validate every argument here, before a kernel runs, then call one Function of
-minigrad/ops/loss.py; their math is documented on the modules in minigrad/nn/loss.py.
+Activations forward to the Tensor methods. The losses validate every argument here,
+before a kernel runs, then call one Function of minigrad/ops/loss.py. The math of each
+(formula and gradient) is written once, on its Function in minigrad/ops/ (named in each
+docstring below); this file says what it checks, and (in the comment block before the
+losses) where minigrad deliberately differs from PyTorch.
 """
 import os
 import sys
@@ -24,17 +26,17 @@ def _tensor(x, name):
 
 
 def relu(input):
-    """max(x, 0) element-wise."""
+    """ReLU, element-wise. The math: minigrad.ops.activation.ReLU."""
     return _tensor(input, "input").relu()
 
 
 def sigmoid(input):
-    """1 / (1 + e^-x) element-wise."""
+    """The logistic sigmoid, element-wise. The math: minigrad.ops.activation.Sigmoid."""
     return _tensor(input, "input").sigmoid()
 
 
 def tanh(input):
-    """tanh(x) element-wise."""
+    """tanh, element-wise. The math: minigrad.ops.activation.Tanh."""
     return _tensor(input, "input").tanh()
 
 
@@ -55,12 +57,14 @@ def _softmax_args(fn, input, dim):
 
 
 def softmax(input, dim):
-    """e^x / sum e^x along `dim`. `dim` is required (PyTorch's implicit choice is deprecated)."""
+    """softmax along `dim`, which is required (PyTorch's implicit choice is deprecated).
+    Checks: a floating-point Tensor, an int dim in range. The math: minigrad.ops.softmax.Softmax."""
     return _softmax_args("softmax", input, dim).softmax(dim)
 
 
 def log_softmax(input, dim):
-    """x - logsumexp(x) along `dim`, fused and stable. `dim` is required."""
+    """log_softmax along `dim` (required), fused and stable; checks as softmax.
+    The math: minigrad.ops.softmax.LogSoftmax."""
     return _softmax_args("log_softmax", input, dim).log_softmax(dim)
 
 
@@ -69,8 +73,8 @@ def log_softmax(input, dim):
 # Each loss function checks every argument here (types, shapes, dtypes, label ranges,
 # hyperparameters), so that a mistake is a TypeError/ValueError/IndexError naming the
 # argument, never a crash inside a kernel or a silently wrong number; then it calls one
-# Function from minigrad/ops/loss.py. The math of each loss is documented on its module in
-# minigrad/nn/loss.py.
+# Function from minigrad/ops/loss.py, whose docstring is the one place the loss's formula and
+# gradient are written (each function below names it).
 #
 # Choices shared by every loss (the deliberate differences from PyTorch are marked *):
 # - `reduction` is 'mean' (the default), 'sum' or 'none' ('batchmean' too for kl_div).
@@ -85,6 +89,10 @@ def log_softmax(input, dim):
 #   or every target's class weight 0) the loss is NaN and the gradient 0 (PyTorch: 0 when
 #   ignored, NaN = 0/0 when the weights are 0). An ignored row's gradient is 0 even where its
 #   logits hold NaN or inf (PyTorch's is NaN there). See docs/errors.md, "Degenerate batches".
+# - * multi_margin_loss of an empty batch: NaN for 'mean' (PyTorch returns an arbitrary number).
+# - * kl_div's 'mean' divides by the element count, as PyTorch's, but without its warning that
+#   this is not the KL divergence ('batchmean' is).
+# - * hinge_loss is minigrad's own (the binary SVM's); PyTorch has no exact equivalent.
 # - `weight` and `pos_weight` are constants: a weight that requires grad is refused, as in
 #   PyTorch.
 _REDUCTIONS = ("mean", "sum", "none")
@@ -154,10 +162,11 @@ def _broadcast_weight(fn, name, value, input):
     if w is None:
         return None
     try:
-        return np.ascontiguousarray(np.broadcast_to(w, input.shape))
+        w = np.broadcast_to(w, input.shape)
     except ValueError:
         raise ValueError(f"{fn}: {name} of shape {w.shape} does not broadcast to the input's "
                          f"shape {input.shape}") from None
+    return w if w.flags.c_contiguous else w.copy()  # (not ascontiguousarray: it makes a 0-d array 1-d)
 
 
 def _check_range(fn, name, array, low, high, hint=""):
@@ -176,7 +185,8 @@ def _check_range(fn, name, array, low, high, hint=""):
 
 # ---- regression ----------------------------------------------------------------------------
 def mse_loss(input, target, *, reduction="mean"):
-    """Mean squared error, (input - target)^2 element-wise, then reduced. See nn.MSELoss."""
+    """Mean squared error. Checks: floating input, a target of its shape, the reduction.
+    The math: minigrad.ops.loss.MSELoss; options: nn.MSELoss."""
     fn = "mse_loss"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -185,7 +195,7 @@ def mse_loss(input, target, *, reduction="mean"):
 
 
 def l1_loss(input, target, *, reduction="mean"):
-    """Mean absolute error, |input - target| element-wise, then reduced. See nn.L1Loss."""
+    """Mean absolute error; checks as mse_loss. The math: minigrad.ops.loss.L1Loss."""
     fn = "l1_loss"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -194,7 +204,7 @@ def l1_loss(input, target, *, reduction="mean"):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """Huber loss: quadratic for |error| < delta, linear beyond. delta > 0. See nn.HuberLoss."""
+    """Huber loss; checks as mse_loss, and delta a number > 0. The math: minigrad.ops.loss.HuberLoss."""
     fn = "huber_loss"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -206,8 +216,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
-    """Smooth L1: quadratic (divided by beta) for |error| < beta, linear beyond; beta >= 0
-    (beta = 0 is L1). See nn.SmoothL1Loss."""
+    """Smooth L1 loss; checks as mse_loss, and beta a number >= 0.
+    The math: minigrad.ops.loss.SmoothL1Loss."""
     fn = "smooth_l1_loss"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -220,8 +230,9 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
 
 # ---- binary classification -------------------------------------------------------------------
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
-    """Binary cross-entropy of probabilities `input` in [0, 1] against targets in [0, 1];
-    `weight` broadcasts to the input's shape. See nn.BCELoss."""
+    """Binary cross-entropy of probabilities. Checks as mse_loss, input and target in [0, 1],
+    `weight` a constant that broadcasts to the input's shape.
+    The math: minigrad.ops.loss.BinaryCrossEntropy; options: nn.BCELoss."""
     fn = "binary_cross_entropy"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -234,9 +245,9 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean", pos_weight=None):
-    """Binary cross-entropy of sigmoid(input), computed stably from the logits. `weight` and
-    `pos_weight` broadcast to the input's shape (pos_weight, one per class, along the last
-    dimension). See nn.BCEWithLogitsLoss."""
+    """Binary cross-entropy from the logits. Checks as mse_loss; `weight` and `pos_weight`
+    constants that broadcast to the input's shape (pos_weight, one per class, along the last
+    dimension). The math: minigrad.ops.loss.BinaryCrossEntropyWithLogits."""
     fn = "binary_cross_entropy_with_logits"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -248,8 +259,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
 
 
 def hinge_loss(input, target, margin=1.0, *, reduction="mean"):
-    """Binary SVM hinge loss max(0, margin - target * input), labels target in {-1, +1}.
-    Not in PyTorch. See nn.HingeLoss."""
+    """Binary SVM hinge loss. Checks as mse_loss, labels target in {-1, +1} only, and a
+    target that does not require grad. The math: minigrad.ops.loss.HingeLoss."""
     fn = "hinge_loss"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -272,9 +283,10 @@ def hinge_loss(input, target, margin=1.0, *, reduction="mean"):
 
 # ---- distributions -----------------------------------------------------------------------------
 def kl_div(input, target, *, reduction="mean", log_target=False):
-    """KL divergence of `target` from the log-probabilities `input` (log q). 'batchmean'
-    divides the sum by the batch size (input.shape[0]); 'mean' by the element count, as
-    PyTorch (without its warning). See nn.KLDivLoss."""
+    """KL divergence of `target` from the log-probabilities `input`. Checks as mse_loss, the
+    reductions with 'batchmean', log_target a bool; turns the reduction into the Function's
+    scale (1/elements for 'mean', 1/input.shape[0] for 'batchmean').
+    The math: minigrad.ops.loss.KLDiv; options: nn.KLDivLoss."""
     fn = "kl_div"
     _check_input(fn, input)
     target = _values_target(fn, input, target)
@@ -358,6 +370,14 @@ def _check_ignore_index(fn, ignore_index):
     return int(ignore_index)
 
 
+def _class_loss_args(fn, input, target, reduction, ignore_index):
+    """The checks cross_entropy and nll_loss start with; returns C and ignore_index as an int."""
+    _check_input(fn, input)
+    _check_target(fn, target)
+    _check_reduction(fn, reduction)
+    return _n_classes(fn, input), _check_ignore_index(fn, ignore_index)
+
+
 def _looks_like_probabilities(x):
     """True when every row along the class axis is in [0, 1] and sums to 1 (within 1e-4).
 
@@ -396,18 +416,15 @@ def _warn_softmax_twice():
 
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits `input` (C,), (N, C) or (N, C, d1, ...) against class indices
-    (an integer tensor (), (N,) or (N, d1, ...)) or class probabilities (a floating tensor of
-    the input's shape). Fused with log-softmax: pass raw logits. See nn.CrossEntropyLoss.
-
-    Warns (minigrad.warnings.SoftmaxTwiceWarning) when the input already looks like softmax
-    output.
+    (an integer tensor (), (N,) or (N, d1, ...), each in [0, C) or ignore_index) or class
+    probabilities (a floating tensor of the input's shape, with a negative ignore_index).
+    Also checks weight (C,), label_smoothing in [0, 1], the reduction. Fused with
+    log-softmax: pass raw logits. Warns (minigrad.warnings.SoftmaxTwiceWarning) when the
+    input already looks like softmax output. The math: minigrad.ops.loss.CrossEntropy and
+    minigrad.ops.loss.CrossEntropyProbs; options: nn.CrossEntropyLoss.
     """
     fn = "cross_entropy"
-    _check_input(fn, input)
-    _check_target(fn, target)
-    _check_reduction(fn, reduction)
-    n_classes = _n_classes(fn, input)
-    ignore_index = _check_ignore_index(fn, ignore_index)
+    n_classes, ignore_index = _class_loss_args(fn, input, target, reduction, ignore_index)
     if label_smoothing != 0.0:
         label_smoothing = _number(fn, "label_smoothing", label_smoothing)
         if not 0.0 <= label_smoothing <= 1.0:
@@ -432,13 +449,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities `input` (C,), (N, C) or (N, C, d1, ...)
-    against class indices. log_softmax + nll_loss = cross_entropy. See nn.NLLLoss."""
+    against class indices; checks as cross_entropy. The math: minigrad.ops.loss.NLLLoss."""
     fn = "nll_loss"
-    _check_input(fn, input)
-    _check_target(fn, target)
-    _check_reduction(fn, reduction)
-    n_classes = _n_classes(fn, input)
-    ignore_index = _check_ignore_index(fn, ignore_index)
+    n_classes, ignore_index = _class_loss_args(fn, input, target, reduction, ignore_index)
     weight = _class_weight(fn, weight, n_classes, input.dtype)
     target = _class_target(fn, input, target, n_classes, ignore_index)
     return loss_ops.NLLLoss.apply(input, target, weight=weight, ignore_index=ignore_index,
@@ -446,9 +459,9 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
-    """Multi-class hinge (SVM) loss of scores (C,) or (N, C) against class indices, p in
-    {1, 2}. An empty batch gives NaN for 'mean' (PyTorch returns garbage there).
-    See nn.MultiMarginLoss."""
+    """Multi-class hinge (SVM) loss of scores (C,) or (N, C) against class indices. Checks
+    p in {1, 2}, margin a number, weight (C,), targets in [0, C).
+    The math: minigrad.ops.loss.MultiMarginLoss."""
     fn = "multi_margin_loss"
     _check_input(fn, input)
     _check_target(fn, target)

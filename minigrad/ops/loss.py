@@ -1,9 +1,21 @@
-"""Every loss as one `Function` over a fused kernel: forward saves the gradient, backward scales it.
+"""Every loss as one `Function` over a fused kernel, beside its composed form.
 
-A loss kernel (minigrad/_kernels/_loss.pyx, numpy twin in reference.py) returns the total
-loss and, in the same pass over the data, the per-sample losses (`loss_out`) and the
-gradient of the loss with respect to its first input (`grad_out`, already multiplied by
-the reduction's 1/n). So each Function here is short:
+Each loss is written out three times here, and its math once:
+
+    docstring  the formula of the per-sample loss and its gradient: the one place they are
+               written (nn/loss.py and nn/functional.py point here);
+    composed   a staticmethod with forward's parameters that computes the same loss with
+               minigrad's primitive Tensor ops (+ - * / **, exp, log, abs, clamp, maximum,
+               where, sum, indexing, ...), so that autograd derives the gradient: the
+               formula made executable, and what a learner reads first;
+    forward    the fused kernel (minigrad/_kernels/_loss.pyx), an optimisation of the
+               composed form: one pass over the data returns the per-sample losses
+               (`loss_out`), the total, and the gradient with respect to the first input
+               (`grad_out`, already multiplied by the reduction's 1/n), with no graph of
+               intermediate tensors. tests/test_ops_composed.py holds it to the composed
+               form (value and gradient, float32 and float64).
+
+So each Function is short:
 
     forward   call the kernel, asking for grad_out only when an input needs a gradient
               (under no_grad nothing does: the loss-only path skips all gradient work),
@@ -14,15 +26,35 @@ the reduction's 1/n). So each Function here is short:
 
 The arguments arrive validated by minigrad/nn/functional.py (shapes, dtypes, label
 ranges, hyperparameters): the kernels trust them, and so does this file. Class losses take
-the class axis at position 1 and reshape to the kernels' (rows, C) layout here.
+the class axis at position 1 (0 for one unbatched sample) and reshape to the kernels'
+(rows, C) layout (minigrad/ops/_rows.py). Gradients with respect to the target, where
+PyTorch has them, are not part of the kernels: they are computed in numpy in backward,
+only when the target requires a gradient.
 
-Gradients with respect to the target, where PyTorch has them, are not part of the kernels:
-they are computed in numpy in backward, only when the target requires a gradient.
+Non-differentiable points: each Function declares its `kink` (minigrad.autograd.Kink),
+which gradcheck reads; the subgradient chosen there (= torch 2.13.0) is in docs/kinks.md.
+The composed forms pick the same subgradients from the primitives' own rules (relu 0 at
+0, abs 0 at 0, maximum/minimum 0.5 at a tie, where follows its branch); the one place they
+cannot is binary_cross_entropy at p = 0 or 1 exactly (see BinaryCrossEntropy.composed).
+
+The composed forms do not replace the numpy twin (minigrad/_kernels/reference.py) as the
+MINIGRAD_BACKEND=numpy fallback. Measured (forward + backward, float32, medians of
+interleaved rounds; docs/composed.md has the table), the composed form is 1.7 to 3.7 times
+slower than the twin at (4, 3) and (64, 10), the sizes of a lesson's training step: a
+graph of ten or twenty small ops costs more than one numpy pass. It only draws level at
+(1024, 100). And the twin has the kernel's signature, so it also stands in for the kernel
+in the kernel tests and keeps forward/backward above on the same code path under both
+backends. So the twin stays the fallback, and the composed form is the readable reference
+and the tests' oracle.
 """
 import numpy as np
 
 from minigrad import _kernels as kernels
-from minigrad.autograd import Function
+from minigrad.autograd import Function, Kink, side
+from minigrad.ops._rows import as_rows, from_rows
+from minigrad.ops.elementwise import Where
+from minigrad.ops.softmax import LogSoftmax
+from minigrad.tensor import Tensor
 
 NAN = float("nan")
 
@@ -35,13 +67,16 @@ def _reduction_scale(reduction, count):
     return 1.0 / count if count else NAN
 
 
-def _pointwise(ctx, kernel, x, y, options, reduction, scale, want_grad, for_target=None):
+def _pointwise(ctx, kernel, x, y, options, reduction, want_grad, for_target=None, scale=None):
     """Run an element-wise kernel on flat views of x and y; keep what backward needs.
 
     `options` are the kernel's arguments between y and loss_out (delta, weight, ...);
-    `for_target` is what backward needs for the target's gradient, if any.
+    `for_target` is what backward needs for the target's gradient, if any (the scale is
+    added to it). `scale` multiplies the total: the reduction's by default.
     Returns the loss ('none': x's shape) or the total times `scale` as a 0-d array.
     """
+    if scale is None:
+        scale = _reduction_scale(reduction, x.size)
     xf, yf = x.ravel(), y.ravel()  # ravel is C-contiguous, copying only when it must
     loss = np.empty_like(xf) if reduction == "none" else None
     # The gradient is allocated in x's shape and the kernel writes it through a flat view:
@@ -51,7 +86,7 @@ def _pointwise(ctx, kernel, x, y, options, reduction, scale, want_grad, for_targ
         total = kernel(xf, yf, *options, loss, grad.reshape(-1) if want_grad else None, scale)
     else:  # an empty batch: sum 0, mean NaN (0 / 0); nothing for the kernel to do
         total = 0.0
-    ctx.save_for_backward(grad, for_target)  # grad already has x's shape
+    ctx.save_for_backward(grad, None if for_target is None else for_target + (scale,))  # grad has x's shape
     if loss is not None:
         return loss.reshape(x.shape)
     return np.asarray(total * scale, dtype=x.dtype)
@@ -75,6 +110,42 @@ def _pointwise_backward(ctx, grad):
     return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None)
 
 
+def _target_backward(ctx, grad, target_gradient):
+    """Input gradient from the kernel; the target's, where asked, from `target_gradient`
+    (a function of what forward kept for it, returning d loss_i / d y_i unscaled)."""
+    local, for_target = ctx.saved_tensors
+    grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
+    grad_y = None
+    if ctx.needs_input_grad[1]:
+        *kept, scale = for_target
+        g = target_gradient(*kept)
+        grad_y = _times_upstream(g * scale if scale != 1.0 else g, grad)
+    return grad_x, grad_y
+
+
+# ---- helpers shared by the composed forms -------------------------------------------------
+def _reduce(loss, reduction):
+    """The reduction in Tensor ops: 'mean' (NaN over no elements), 'sum', or 'none'."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _array(value):
+    """A constant argument (target classes, weights) as a numpy array, from a Tensor or not."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _constant(value, like):
+    """A constant as a Tensor of `like`'s dtype (no gradient flows into it)."""
+    return Tensor(_array(value), dtype=like.dtype)
+
+
+def _where(condition, a, b):
+    """a where the bool Tensor `condition` holds, else b; the gradient follows the choice."""
+    return Where.apply(a, b, condition=condition.data)
+
+
 # ---- regression losses: functions of the error z = x - y ---------------------------------
 class MSELoss(Function):
     """Mean squared error.  loss_i = (x_i - y_i)^2;
@@ -82,146 +153,196 @@ class MSELoss(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
-        scale = _reduction_scale(reduction, x.size)
-        return _pointwise(ctx, kernels.mse_loss, x, y, (), reduction, scale, any(ctx.needs_input_grad))
+        return _pointwise(ctx, kernels.mse_loss, x, y, (), reduction, any(ctx.needs_input_grad))
 
     backward = staticmethod(_pointwise_backward)
+
+    @staticmethod
+    def composed(x, y, reduction="mean"):
+        return _reduce((x - y) ** 2, reduction)
 
 
 class L1Loss(Function):
     """Mean absolute error.  loss_i = |x_i - y_i|;
     d loss_i / d x_i = sign(x_i - y_i) = -d loss_i / d y_i, 0 at zero error (as PyTorch)."""
 
+    kink = Kink("l1_loss at x = y", lambda x, y, **_: np.sign(x - y))
+
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
-        scale = _reduction_scale(reduction, x.size)
-        return _pointwise(ctx, kernels.l1_loss, x, y, (), reduction, scale, any(ctx.needs_input_grad))
+        return _pointwise(ctx, kernels.l1_loss, x, y, (), reduction, any(ctx.needs_input_grad))
 
     backward = staticmethod(_pointwise_backward)
+
+    @staticmethod
+    def composed(x, y, reduction="mean"):
+        return _reduce((x - y).abs(), reduction)  # abs has gradient 0 at 0, as the kernel
 
 
 class HuberLoss(Function):
-    """Huber.  With z = x - y:  loss = z^2 / 2 if |z| < delta, else delta (|z| - delta / 2);
-    d loss / d x = z if |z| < delta, else delta sign(z)  (+-delta at |z| = delta);
-    d loss / d y = -d loss / d x."""
+    """Huber.  With z = x - y and delta > 0:
+        loss = z^2 / 2                  if |z| < delta,   else delta (|z| - delta / 2);
+        d loss / d x = z                if |z| < delta,   else delta sign(z)
+    (+-delta at |z| = delta: the linear branch; the pieces meet there with the same value
+    and slope);  d loss / d y = -d loss / d x.   huber(delta) = delta * smooth_l1(beta=delta)."""
+
+    kink = Kink("huber_loss at |x - y| = delta", lambda x, y, delta, **_: side(np.abs(x - y), delta))
 
     @staticmethod
     def forward(ctx, x, y, delta=1.0, reduction="mean"):
-        scale = _reduction_scale(reduction, x.size)
-        return _pointwise(ctx, kernels.huber_loss, x, y, (delta,), reduction, scale,
-                          any(ctx.needs_input_grad))
+        return _pointwise(ctx, kernels.huber_loss, x, y, (delta,), reduction, any(ctx.needs_input_grad))
 
     backward = staticmethod(_pointwise_backward)
+
+    @staticmethod
+    def composed(x, y, delta=1.0, reduction="mean"):
+        return delta * SmoothL1Loss.composed(x, y, beta=delta, reduction=reduction)
+
+
+def _smooth_l1_sides(x, y, beta, **_):
+    z = x - y
+    return side(np.abs(z), beta), (np.sign(z) if beta == 0 else 0.0)  # beta = 0 is L1: kink at z = 0
 
 
 class SmoothL1Loss(Function):
-    """Smooth L1.  With z = x - y:  loss = z^2 / (2 beta) if |z| < beta, else |z| - beta / 2;
-    d loss / d x = z / beta if |z| < beta, else sign(z)  (beta = 0: exactly L1);
-    d loss / d y = -d loss / d x.   huber(delta) = delta * smooth_l1(beta=delta)."""
+    """Smooth L1.  With z = x - y and beta >= 0:
+        loss = z^2 / (2 beta)           if |z| < beta,    else |z| - beta / 2;
+        d loss / d x = z / beta         if |z| < beta,    else sign(z)
+    (+-1 at |z| = beta; beta = 0 is exactly L1);  d loss / d y = -d loss / d x."""
+
+    kink = Kink("smooth_l1_loss at |x - y| = beta", _smooth_l1_sides)
 
     @staticmethod
     def forward(ctx, x, y, beta=1.0, reduction="mean"):
-        scale = _reduction_scale(reduction, x.size)
-        return _pointwise(ctx, kernels.smooth_l1_loss, x, y, (beta,), reduction, scale,
-                          any(ctx.needs_input_grad))
+        return _pointwise(ctx, kernels.smooth_l1_loss, x, y, (beta,), reduction, any(ctx.needs_input_grad))
 
     backward = staticmethod(_pointwise_backward)
 
+    @staticmethod
+    def composed(x, y, beta=1.0, reduction="mean"):
+        z = x - y
+        a = z.abs()
+        if beta == 0:  # L1 (and no 0 / 0 in the quadratic branch's gradient)
+            return _reduce(a, reduction)
+        return _reduce(_where(a < beta, 0.5 * z ** 2 / beta, a - 0.5 * beta), reduction)
+
 
 # ---- binary classification ----------------------------------------------------------------
+def _bce_target_gradient(p, weight):
+    with np.errstate(divide="ignore"):  # as in PyTorch, these logs are not clamped
+        g = np.log1p(-p) - np.log(p)
+    return g if weight is None else g * weight
+
+
 class BinaryCrossEntropy(Function):
-    """BCE of probabilities p against targets y in [0, 1], each log clamped at -100:
-    loss = -w (y max(log p, -100) + (1 - y) max(log(1 - p), -100));
-    d loss / d p = w (p - y) / max(p (1 - p), 1e-12);
-    d loss / d y = w (log(1 - p) - log p)   (not clamped, as in PyTorch: +-inf at p = 0 or 1).
+    """BCE of probabilities p against targets y in [0, 1], each log clamped at -100
+    (so p = 0 or 1 gives a finite loss):
+        loss = -w (y max(log p, -100) + (1 - y) max(log(1 - p), -100));
+        d loss / d p = w (p - y) / max(p (1 - p), 1e-12);
+        d loss / d y = w (log(1 - p) - log p)   (not clamped, as in PyTorch: +-inf at p = 0 or 1).
     `weight` w is constant (PyTorch does not differentiate it either)."""
+
+    kink = Kink("binary_cross_entropy at p = 0 or p = 1", lambda p, y, **_: (np.sign(p), side(p, 1.0)))
 
     @staticmethod
     def forward(ctx, p, y, weight=None, reduction="mean"):
-        scale = _reduction_scale(reduction, p.size)
         w = None if weight is None else weight.ravel()
-        for_target = (p, weight, scale) if ctx.needs_input_grad[1] else None
-        return _pointwise(ctx, kernels.binary_cross_entropy, p, y, (w,), reduction, scale,
-                          ctx.needs_input_grad[0], for_target)
+        for_target = (p, weight) if ctx.needs_input_grad[1] else None
+        return _pointwise(ctx, kernels.binary_cross_entropy, p, y, (w,), reduction, ctx.needs_input_grad[0],
+                          for_target)
 
     @staticmethod
     def backward(ctx, grad):
-        local, for_target = ctx.saved_tensors
-        grad_p = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
-        grad_y = None
-        if ctx.needs_input_grad[1]:
-            p, weight, scale = for_target
-            with np.errstate(divide="ignore"):  # as in PyTorch, these logs are not clamped
-                g = np.log1p(-p) - np.log(p)
-            if weight is not None:
-                g *= weight
-            grad_y = _times_upstream(g * scale if scale != 1.0 else g, grad)
-        return grad_p, grad_y
+        return _target_backward(ctx, grad, _bce_target_gradient)
+
+    @staticmethod
+    def composed(p, y, weight=None, reduction="mean"):
+        """Agrees with the kernel wherever p (1 - p) >= 1e-12 and both logs are above -100.
+        At p = 0 or 1 exactly the value agrees but the gradient cannot: autograd's
+        0 * (1 / 0) is NaN where the kernel's clamped denominator gives w (p - y) / 1e-12."""
+        loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
+        return _reduce(loss if weight is None else loss * _constant(weight, p), reduction)
+
+
+def _bce_logits_target_gradient(x, weight, pos_weight):
+    g = -x
+    if pos_weight is not None:
+        log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        g = g - (pos_weight - 1) * log_sigmoid
+    return g if weight is None else g * weight
 
 
 class BinaryCrossEntropyWithLogits(Function):
-    """BCE of sigmoid(x), from the logit x, with c = 1 + (pw - 1) y:
-    loss = w ((1 - y) x - c log_sigmoid(x));
-    d loss / d x = w (c sigmoid(x) - pw y);
-    d loss / d y = w (-x - (pw - 1) log_sigmoid(x)).
+    """BCE of sigmoid(x), from the logit x, with pos_weight pw (default 1), c = 1 + (pw - 1) y:
+        loss = w ((1 - y) x - c log_sigmoid(x))
+             = -w (pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)));
+        d loss / d x = w (c sigmoid(x) - pw y)        (sigmoid(x) - y without w and pw);
+        d loss / d y = w (-x - (pw - 1) log_sigmoid(x)).
     log_sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)) is finite for every finite x.
     `weight` w and `pos_weight` pw are constants (as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, y, weight=None, pos_weight=None, reduction="mean"):
-        scale = _reduction_scale(reduction, x.size)
         w = None if weight is None else weight.ravel()
         pw = None if pos_weight is None else pos_weight.ravel()
-        for_target = (x, weight, pos_weight, scale) if ctx.needs_input_grad[1] else None
+        for_target = (x, weight, pos_weight) if ctx.needs_input_grad[1] else None
         return _pointwise(ctx, kernels.binary_cross_entropy_with_logits, x, y, (w, pw), reduction,
-                          scale, ctx.needs_input_grad[0], for_target)
-
-    @staticmethod
-    def backward(ctx, grad):
-        local, for_target = ctx.saved_tensors
-        grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
-        grad_y = None
-        if ctx.needs_input_grad[1]:
-            x, weight, pos_weight, scale = for_target
-            g = -x
-            if pos_weight is not None:
-                log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-                g = g - (pos_weight - 1) * log_sigmoid
-            if weight is not None:
-                g = g * weight
-            grad_y = _times_upstream(g * scale if scale != 1.0 else g, grad)
-        return grad_x, grad_y
-
-
-class KLDiv(Function):
-    """Kullback-Leibler divergence, input x = log q.
-    log_target=False:  loss = t log t - t x   (0 log 0 = 0);
-        d loss / d x = -t;   d loss / d t = log t + 1 - x   (NaN at t = 0, as in PyTorch).
-    log_target=True:   loss = exp(t) (t - x);
-        d loss / d x = -exp(t);   d loss / d t = exp(t) (t - x + 1)."""
-
-    @staticmethod
-    def forward(ctx, x, t, log_target=False, scale=1.0, reduction="mean"):
-        for_target = (x, t, log_target, scale) if ctx.needs_input_grad[1] else None
-        return _pointwise(ctx, kernels.kl_div, x, t, (log_target,), reduction, scale,
                           ctx.needs_input_grad[0], for_target)
 
     @staticmethod
     def backward(ctx, grad):
-        local, for_target = ctx.saved_tensors
-        grad_x = _times_upstream(local, grad) if ctx.needs_input_grad[0] else None
-        grad_t = None
-        if ctx.needs_input_grad[1]:
-            x, t, log_target, scale = for_target
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if log_target:
-                    exp_t = np.exp(t)
-                    g = exp_t * (t - x) + exp_t
-                else:
-                    # d(t log t)/dt = log t + t / t: PyTorch's xlogy rule, NaN at t = 0
-                    g = np.where(t != 0, np.log(t), 0.0) + t / t - x
-            grad_t = _times_upstream(g * scale if scale != 1.0 else g, grad)
-        return grad_x, grad_t
+        return _target_backward(ctx, grad, _bce_logits_target_gradient)
+
+    @staticmethod
+    def composed(x, y, weight=None, pos_weight=None, reduction="mean"):
+        # minimum, not clamp(max=0): at x = 0 its tie rule gives 0.5 and abs gives 0, so the
+        # derivative of log_sigmoid there is sigmoid(-0) = 0.5, as it must be
+        log_sigmoid = x.minimum(0) - (1 + (-x.abs()).exp()).log()
+        c = 1 if pos_weight is None else 1 + (_constant(pos_weight, x) - 1) * y
+        loss = (1 - y) * x - c * log_sigmoid
+        return _reduce(loss if weight is None else loss * _constant(weight, x), reduction)
+
+
+def _kl_div_target_gradient(x, t, log_target):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if log_target:
+            exp_t = np.exp(t)
+            return exp_t * (t - x) + exp_t
+        # d(t log t)/dt = log t + t / t: PyTorch's xlogy rule, NaN at t = 0
+        return np.where(t != 0, np.log(t), 0.0) + t / t - x
+
+
+class KLDiv(Function):
+    """Kullback-Leibler divergence KL(t || q), input x = log q.
+    log_target=False:  loss = t log t - t x   (0 log 0 = 0);
+        d loss / d x = -t;   d loss / d t = log t + 1 - x   (NaN at t = 0, as in PyTorch).
+    log_target=True (the target given as log t):   loss = exp(t) (t - x);
+        d loss / d x = -exp(t);   d loss / d t = exp(t) (t - x + 1).
+    The total is multiplied by `scale` (nn/functional.py turns 'mean' into 1/n elements and
+    'batchmean' into 1/N, the true KL divergence per sample, and passes reduction 'sum';
+    with 'none' it passes scale 1, the only scale that leaves the per-element losses
+    consistent with their gradient)."""
+
+    kink = Kink("kl_div at t = 0 (edge of t log t's domain)",
+                lambda x, t, log_target, **_: 0.0 if log_target else np.sign(t))
+
+    @staticmethod
+    def forward(ctx, x, t, log_target=False, scale=1.0, reduction="mean"):
+        for_target = (x, t, log_target) if ctx.needs_input_grad[1] else None
+        return _pointwise(ctx, kernels.kl_div, x, t, (log_target,), reduction, ctx.needs_input_grad[0],
+                          for_target, scale)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _target_backward(ctx, grad, _kl_div_target_gradient)
+
+    @staticmethod
+    def composed(x, t, log_target=False, scale=1.0, reduction="mean"):
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:  # where: 0 log 0 = 0 (and, as the kernel, a NaN gradient for t at t = 0)
+            loss = _where(t > 0, t * t.log(), _constant(0.0, t)) - t * x
+        return loss if reduction == "none" else loss.sum() * scale
 
 
 class HingeLoss(Function):
@@ -229,39 +350,29 @@ class HingeLoss(Function):
     d loss / d s = -y where y s < margin, 0 at the margin and beyond (as torch.relu at 0).
     Not differentiable in y (a label); functional.hinge_loss refuses a y that requires grad."""
 
+    kink = Kink("hinge_loss at y s = margin", lambda s, y, margin, **_: side(y * s, margin))
+
     @staticmethod
     def forward(ctx, s, y, margin=1.0, reduction="mean"):
-        scale = _reduction_scale(reduction, s.size)
-        return _pointwise(ctx, kernels.hinge_loss, s, y, (margin,), reduction, scale,
-                          ctx.needs_input_grad[0])
+        return _pointwise(ctx, kernels.hinge_loss, s, y, (margin,), reduction, ctx.needs_input_grad[0])
 
     @staticmethod
     def backward(ctx, grad):
         local, _ = ctx.saved_tensors
         return _times_upstream(local, grad), None
 
+    @staticmethod
+    def composed(s, y, margin=1.0, reduction="mean"):
+        return _reduce((margin - y * s).relu(), reduction)  # relu: gradient 0 at the margin
+
 
 # ---- helpers shared by the class losses ---------------------------------------------------
-def _as_rows(x):
-    """The kernels' layout: one C-contiguous row of C class scores per sample.
-
-    (N, C) stays; (C,) (one unbatched sample) becomes (1, C); (N, C, d1, ...) moves the
-    class axis last and flattens the rest: (N d1 ..., C).
-    """
-    if x.ndim == 2:
-        return x if x.flags.c_contiguous else np.ascontiguousarray(x)
-    if x.ndim == 1:
-        return np.ascontiguousarray(x).reshape(1, -1)
-    return np.ascontiguousarray(np.moveaxis(x, 1, -1)).reshape(-1, x.shape[1])
+CLASS_AXIS = 1  # of (N, C) and (N, C, d1, ...); one sample (C,) is one row (see ops/_rows.py)
 
 
-def _from_rows(rows, shape):
-    """Undo _as_rows: a (rows, C) gradient back in the input's own shape."""
-    if len(shape) == 2:
-        return rows
-    if len(shape) == 1:
-        return rows.reshape(shape)
-    return np.moveaxis(rows.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+def _class_dim(x):
+    """The class axis of x (an array or a Tensor): 1, or 0 for one unbatched sample (C,)."""
+    return 1 if x.ndim > 1 else 0
 
 
 def _rows_shape(shape):
@@ -286,7 +397,42 @@ def _class_output(loss, total, target_shape, dtype):
 
 def _class_backward(ctx, grad):
     local, shape = ctx.saved_tensors
-    return _from_rows(_per_row_times_upstream(local, grad), shape), None
+    return from_rows(_per_row_times_upstream(local, grad), shape, CLASS_AXIS), None
+
+
+def _per_class(weight, x):
+    """A (C,) constant, shaped to broadcast along x's class axis."""
+    return _constant(_array(weight).reshape((-1,) + (1,) * (x.ndim - _class_dim(x) - 1)), x)
+
+
+def _pick(x, t):
+    """x at each row's class t (indexing, so autograd scatters the gradient back there).
+    t has x's shape without the class axis (1, or 0 for one sample)."""
+    index = list(np.indices(t.shape, sparse=True))  # one broadcastable arange per axis of t
+    index.insert(_class_dim(x), t)
+    return x[tuple(index)]
+
+
+def _kept_rows(target, weight, ignore_index, like):
+    """The targets with ignored rows pointed at class 0 (any class would do), the kept
+    rows, and w_t per row (1 without weights), 0 where ignored: constants."""
+    t = _array(target)
+    kept = t != ignore_index
+    t = np.where(kept, t, 0)
+    w_t = kept if weight is None else np.where(kept, _array(weight)[t], 0)
+    return t, kept, _constant(w_t, like)
+
+
+def _weighted_reduce(loss, w_t, reduction):
+    """CrossEntropy's and NLLLoss's reductions: 'mean' divides by the sum of w_t. When that
+    is 0 (every row ignored, or weighted 0) the loss is NaN with a zero gradient (minigrad's
+    choice, as the kernel; see nn/functional.py)."""
+    if reduction != "mean":
+        return _reduce(loss, reduction)
+    total_weight = float(w_t.data.sum())
+    if total_weight == 0:
+        return loss.sum() * 0.0 + NAN
+    return loss.sum() / total_weight
 
 
 class CrossEntropy(Function):
@@ -298,13 +444,14 @@ class CrossEntropy(Function):
         loss = (1 - eps) w_t (-logp_t) + (eps / C) sum_c w_c (-logp_c)
         d loss / d x = (1 - eps) w_t (p - onehot(t)) + (eps / C) (sum_c w_c p - w)
 
-    which is softmax(x) - onehot(t) without weights and smoothing. 'mean' divides by the
-    sum of w_t over the rows not ignored (NaN, zero gradient, when that sum is 0).
+    which is softmax(x) - onehot(t) without weights and smoothing. An ignored row counts 0.
+    'mean' divides by the sum of w_t over the rows not ignored (NaN, zero gradient, when
+    that sum is 0).
     """
 
     @staticmethod
     def forward(ctx, x, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
-        rows, t = _as_rows(x), target.ravel()
+        rows, t = as_rows(x, CLASS_AXIS), target.ravel()
         loss = np.empty(len(t), x.dtype) if reduction == "none" else None
         grad = np.empty_like(rows) if ctx.needs_input_grad[0] else None
         total = kernels.cross_entropy(rows, t, weight, ignore_index, label_smoothing,
@@ -314,6 +461,18 @@ class CrossEntropy(Function):
 
     backward = staticmethod(_class_backward)
 
+    @staticmethod
+    def composed(x, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
+        dim = _class_dim(x)
+        logp = LogSoftmax.composed(x, dim)
+        t, kept, w_t = _kept_rows(target, weight, ignore_index, x)
+        loss = -_pick(logp, t) * w_t
+        if label_smoothing:
+            weighted = logp if weight is None else logp * _per_class(weight, x)
+            smooth = -weighted.sum(dim) * _constant(kept, x)  # sum_c w_c (-logp_c), 0 if ignored
+            loss = (1 - label_smoothing) * loss + (label_smoothing / x.shape[dim]) * smooth
+        return _weighted_reduce(loss, w_t, reduction)
+
 
 class NLLLoss(Function):
     """Negative log-likelihood of log-probabilities logp against class indices t:
@@ -322,7 +481,7 @@ class NLLLoss(Function):
 
     @staticmethod
     def forward(ctx, logp, target, weight=None, ignore_index=-100, reduction="mean"):
-        rows, t = _as_rows(logp), target.ravel()
+        rows, t = as_rows(logp, CLASS_AXIS), target.ravel()
         loss = np.empty(len(t), logp.dtype) if reduction == "none" else None
         grad = np.empty_like(rows) if ctx.needs_input_grad[0] else None
         total = kernels.nll_loss(rows, t, weight, ignore_index, reduction == "mean", loss, grad)
@@ -330,6 +489,18 @@ class NLLLoss(Function):
         return _class_output(loss, total, target.shape, logp.dtype)
 
     backward = staticmethod(_class_backward)
+
+    @staticmethod
+    def composed(logp, target, weight=None, ignore_index=-100, reduction="mean"):
+        t, _, w_t = _kept_rows(target, weight, ignore_index, logp)
+        return _weighted_reduce(-_pick(logp, t) * w_t, w_t, reduction)
+
+
+def _ce_probs_target_gradient(rows, weight, eps):
+    log_p = np.empty_like(rows)
+    kernels.log_softmax_forward(rows, log_p)
+    g = log_p * -(1.0 - eps)
+    return g if weight is None else g * weight
 
 
 class CrossEntropyProbs(Function):
@@ -345,7 +516,7 @@ class CrossEntropyProbs(Function):
 
     @staticmethod
     def forward(ctx, x, t, weight=None, label_smoothing=0.0, reduction="mean"):
-        rows, t_rows = _as_rows(x), _as_rows(t)
+        rows, t_rows = as_rows(x, CLASS_AXIS), as_rows(t, CLASS_AXIS)
         n = len(rows)
         scale = _reduction_scale(reduction, n)
         loss = np.empty(n, x.dtype) if reduction == "none" else None
@@ -361,16 +532,30 @@ class CrossEntropyProbs(Function):
         local, shape, for_target = ctx.saved_tensors
         grad_x = grad_t = None
         if ctx.needs_input_grad[0]:
-            grad_x = _from_rows(_per_row_times_upstream(local, grad), shape)
+            grad_x = from_rows(_per_row_times_upstream(local, grad), shape, CLASS_AXIS)
         if ctx.needs_input_grad[1]:
-            rows, weight, eps, scale = for_target
-            log_p = np.empty_like(rows)
-            kernels.log_softmax_forward(rows, log_p)
-            g = log_p * -((1.0 - eps) * scale)
-            if weight is not None:
-                g *= weight
-            grad_t = _from_rows(_per_row_times_upstream(g, grad), shape)
+            *kept, scale = for_target
+            g = _ce_probs_target_gradient(*kept)
+            g = g * scale if scale != 1.0 else g
+            grad_t = from_rows(_per_row_times_upstream(g, grad), shape, CLASS_AXIS)
         return grad_x, grad_t
+
+    @staticmethod
+    def composed(x, t, weight=None, label_smoothing=0.0, reduction="mean"):
+        dim = _class_dim(x)
+        if label_smoothing:
+            t = (1 - label_smoothing) * t + label_smoothing / x.shape[dim]
+        loss = t * LogSoftmax.composed(x, dim)
+        if weight is not None:
+            loss = loss * _per_class(weight, x)
+        return _reduce(-loss.sum(dim), reduction)
+
+
+def _multi_margin_sides(x, target, margin, **_):
+    # the sign of every hinge h_j = margin - x[t] + x[j]; the class axis is 1 (0 for one sample)
+    axis = _class_dim(x)
+    x_t = np.take_along_axis(x, np.expand_dims(target, axis).astype(np.intp), axis=axis)
+    return np.sign(margin - x_t + x)
 
 
 class MultiMarginLoss(Function):
@@ -385,9 +570,11 @@ class MultiMarginLoss(Function):
     'mean' divides by the number of rows (NaN for none, where PyTorch returns garbage).
     """
 
+    kink = Kink("multi_margin_loss at margin - x[t] + x[j] = 0", _multi_margin_sides)
+
     @staticmethod
     def forward(ctx, x, target, p=1, margin=1.0, weight=None, reduction="mean"):
-        rows, t = _as_rows(x), target.ravel()
+        rows, t = as_rows(x, CLASS_AXIS), target.ravel()
         n = len(rows)
         scale = _reduction_scale(reduction, n)
         loss = np.empty(n, x.dtype) if reduction == "none" else None
@@ -397,3 +584,11 @@ class MultiMarginLoss(Function):
         return _class_output(loss, total * scale, target.shape, x.dtype)
 
     backward = staticmethod(_class_backward)
+
+    @staticmethod
+    def composed(x, target, p=1, margin=1.0, weight=None, reduction="mean"):
+        t = _array(target)                                    # x is (C,) or (N, C): classes last
+        h = (margin - _pick(x, t).unsqueeze(-1) + x).relu()  # relu: 0 exactly at the margin
+        others = _constant(np.arange(x.shape[-1]) != t[..., None], x)  # every j but t
+        loss = (h ** p * others).sum(-1) / x.shape[-1]
+        return _reduce(loss if weight is None else loss * _constant(_array(weight)[t], x), reduction)

@@ -1,47 +1,42 @@
 """softmax and log_softmax over any axis, computed by the compiled kernels.
 
-The kernels (minigrad/_kernels/_softmax.pyx, twin in reference.py) work along the
-last axis of a C-contiguous (rows, classes) array. These ops move `dim` to the end,
-flatten the rest into rows, call the kernel, and undo the move.
+The kernels (minigrad/_kernels/_softmax.pyx, twin in reference.py) work along the last
+axis of a C-contiguous (rows, classes) array (minigrad/ops/_rows.py). These ops move
+`dim` to the end, flatten the rest into rows, call the kernel, and undo the move.
+
+Each Function's `composed` is its formula written with Tensor ops, so that autograd
+derives the gradient: what the fused kernel computes, without the speed. The tests hold
+the kernel to it (tests/test_ops_composed.py).
 """
 import numpy as np
 
 from minigrad import _kernels as kernels
 from minigrad.autograd import Function
-
-
-def _as_rows(x, dim):
-    """View x as a C-contiguous (rows, size of `dim`) array, with `dim` last."""
-    if x.ndim == 2 and dim == 1 and x.flags.c_contiguous:
-        return x, x.shape  # the common case, (batch, classes): nothing to move
-    moved = np.moveaxis(x, dim, -1) if x.ndim else x.reshape(1)
-    n_rows = int(np.prod(moved.shape[:-1]))  # explicit, so a size-0 axis still reshapes
-    return np.ascontiguousarray(moved.reshape(n_rows, moved.shape[-1])), moved.shape
-
-
-def _from_rows(rows, moved_shape, dim, ndim):
-    if ndim == 2 and dim == 1:
-        return rows
-    out = rows.reshape(moved_shape)
-    return np.moveaxis(out, -1, dim) if ndim else out.reshape(())
+from minigrad.ops._rows import as_rows, from_rows
 
 
 def _rowwise_forward(ctx, kernel, x, dim):
     """Run a (rows, classes) kernel along `dim` of x; save its output for backward."""
-    rows, moved_shape = _as_rows(x, dim)
+    rows = as_rows(x, dim)
     y = np.empty_like(rows)
     kernel(rows, y)
-    ctx.save_for_backward(y, moved_shape, dim, x.ndim)
-    return _from_rows(y, moved_shape, dim, x.ndim)
+    ctx.save_for_backward(y, x.shape, dim)
+    return from_rows(y, x.shape, dim)
 
 
 def _rowwise_backward(ctx, kernel, grad):
     """Run the matching backward kernel on the saved output and the incoming gradient."""
-    y, moved_shape, dim, ndim = ctx.saved_tensors
-    g, _ = _as_rows(grad, dim)
+    y, shape, dim = ctx.saved_tensors
     dx = np.empty_like(y)
-    kernel(y, g, dx)
-    return _from_rows(dx, moved_shape, dim, ndim)
+    kernel(y, as_rows(grad, dim), dx)
+    return from_rows(dx, shape, dim)
+
+
+def _shifted(x, dim):
+    """x minus its maximum along `dim`: softmax(x - c) = softmax(x) for any constant c, and
+    after this shift no exp can overflow. The maximum is a constant (detached): the
+    function does not depend on it, so no gradient flows through it."""
+    return x - x.max(dim, keepdim=True).values.detach()
 
 
 class Softmax(Function):
@@ -59,6 +54,12 @@ class Softmax(Function):
     def backward(ctx, grad):
         return _rowwise_backward(ctx, kernels.softmax_backward, grad)
 
+    @staticmethod
+    def composed(x, dim=-1):
+        """The formula in Tensor ops (autograd derives the gradient)."""
+        e = _shifted(x, dim).exp()
+        return e / e.sum(dim, keepdim=True)
+
 
 class LogSoftmax(Function):
     """y_i = x_i - log sum_j e^{x_j}   along `dim`;
@@ -74,3 +75,9 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         return _rowwise_backward(ctx, kernels.log_softmax_backward, grad)
+
+    @staticmethod
+    def composed(x, dim=-1):
+        """The formula in Tensor ops: x - logsumexp(x), the log-sum-exp shifted by the max."""
+        z = _shifted(x, dim)
+        return z - z.exp().sum(dim, keepdim=True).log()
