@@ -4,7 +4,8 @@ For every input element x_j the numeric derivative of each output element y_i is
 
     dy_i/dx_j ~ (y_i(x + eps e_j) - y_i(x - eps e_j)) / (2 eps)
 
-with an error of order eps^2; the analytic one comes from one backward() per output
+with an error of order eps^2 (`numeric_jacobian`, the one finite-difference routine:
+`minigrad check` uses it too); the analytic one comes from one backward() per output
 element (a row of the Jacobian at a time). They must agree to
 |analytic - numeric| <= atol + rtol * |numeric| everywhere, as in
 torch.autograd.gradcheck. Inputs are copied to float64 first: in float32 the rounding
@@ -14,7 +15,8 @@ Kinks. The difference quotient assumes the function is smooth between x - eps an
 x + eps. Within eps of a kink (relu at 0, a tie in max, hinge at the margin, ...) it
 averages the two sides, while backward() returns the one subgradient minigrad chose
 (docs/kinks.md), so a correct op could "fail". gradcheck therefore records, at x + eps
-and at x - eps, which side of its kink every op in the graph was on (KINKS below). Where
+and at x - eps, which side of its kink every op in the graph was on (each op declares its
+kink as a class attribute, `kink = Kink(where, sides)`: see minigrad.autograd.Kink). Where
 the two differ, the quotient straddles a kink: that input element is not compared, and
 gradcheck says so with a KinkWarning listing the elements (kinks="skip", the default),
 or raises (kinks="raise"), or compares it anyway (kinks="check").
@@ -23,12 +25,10 @@ import functools
 import inspect
 import warnings
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
 
 import numpy as np
 
 from minigrad.autograd import enable_grad, no_grad, toposort
-from minigrad.ops import activation, elementwise, loss, reduce
 from minigrad.tensor import Tensor
 
 
@@ -41,7 +41,7 @@ class SkippedElement:
     """One input element gradcheck did not compare, and the kinks its difference quotient straddles."""
     input: int          # position in `inputs`
     element: tuple      # index into that input
-    kinks: tuple        # descriptions from KINKS, e.g. ("relu at x = 0",)
+    kinks: tuple        # the ops' Kink.where, e.g. ("relu at x = 0",)
 
     def __str__(self):
         return f"input {self.input} element {self.element} ({'; '.join(self.kinks)})"
@@ -60,89 +60,7 @@ class KinkWarning(UserWarning):
         self.skipped = list(skipped)
 
 
-# ---- the kinks --------------------------------------------------------------------------------
-class Kink(NamedTuple):
-    """Where an op is not differentiable, and a function saying which side of that point
-    its inputs are on. `sides` takes the op's forward arguments by name (the input arrays,
-    then the keyword parameters with their defaults filled in) and returns an array, or a
-    tuple of arrays, that changes value exactly when an input crosses the kink."""
-    where: str
-    sides: Callable
-
-
-def _side(x, at):
-    """-1, 0 or +1 per element: below, on or above the point `at`."""
-    return np.sign(x - at)
-
-
-def _clamp_sides(x, min, max, **_):
-    return tuple(_side(x, bound) for bound in (min, max) if bound is not None)
-
-
-def _whole(b):
-    """b is a whole number >= 0, so that a ** b is smooth in a everywhere (a polynomial)."""
-    return (b >= 0) & (b == np.floor(b))
-
-
-def _pow_sides(a, b, **_):
-    # In a, a^b is smooth unless b is not a whole number >= 0: then a = 0 is a pole
-    # (b < 0) or the edge of the domain (a^0.5 of a negative number is nan).
-    # In b, 0^b jumps at b = 0 (inf, 1, 0), so a = 0 and b = 0 together is a kink in b.
-    return np.where(_whole(b), 0.0, np.sign(a)), np.where(a == 0, np.sign(b), 0.0)
-
-
-def _smooth_l1_sides(x, y, beta, **_):
-    z = x - y
-    return _side(np.abs(z), beta), (np.sign(z) if beta == 0 else 0.0)  # beta = 0 is L1: kink at z = 0
-
-
-def _multi_margin_sides(x, target, margin, **_):
-    # the sign of every hinge h_j = margin - x[t] + x[j]; the class axis is 1 (0 for one sample)
-    axis = 0 if x.ndim == 1 else 1
-    x_t = np.take_along_axis(x, np.expand_dims(target, axis).astype(np.intp), axis=axis)
-    return np.sign(margin - x_t + x)
-
-
-# Function class -> its kink. A subclass (say, a test's deliberately wrong op) inherits its
-# parent's entry. The sides functions name the arguments as each op's forward does.
-KINKS = {
-    # docs/kinks.md, the ops
-    elementwise.Abs: Kink("abs at x = 0", lambda x, **_: np.sign(x)),
-    activation.ReLU: Kink("relu at x = 0", lambda x, **_: np.sign(x)),
-    elementwise.Clamp: Kink("clamp at min or max", _clamp_sides),
-    elementwise.Maximum: Kink("maximum at a tie a = b", lambda a, b, **_: np.sign(a - b)),
-    elementwise.Minimum: Kink("minimum at a tie a = b", lambda a, b, **_: np.sign(a - b)),
-    reduce.Max: Kink("max() at a tie for the maximum", lambda x, **_: x == np.max(x)),
-    reduce.MaxDim: Kink("max(dim) at a tie for the maximum", lambda x, dim, **_: np.argmax(x, axis=dim)),
-    elementwise.Pow: Kink("a ** b at a = 0 (b not a whole number >= 0), or at a = 0, b = 0", _pow_sides),
-    elementwise.PowScalar: Kink("x ** c at x = 0 (c not a whole number >= 0)",
-                                lambda a, exponent, **_: 0.0 if _whole(exponent) else np.sign(a)),
-    elementwise.Sqrt: Kink("sqrt at x = 0 (edge of its domain)", lambda x, **_: np.sign(x)),
-    # edges of a domain and poles: the quotient is nan or huge there, the derivative inf
-    elementwise.Log: Kink("log at x = 0 (edge of its domain)", lambda x, **_: np.sign(x)),
-    elementwise.Div: Kink("a / b at b = 0 (a pole)", lambda a, b, **_: np.sign(b)),
-    # a branch on the data: where(x > 0, ...) switches as x crosses 0
-    elementwise.Where: Kink("where, as its condition flips", lambda a, b, condition, **_: condition),
-    # docs/kinks.md, the losses
-    loss.L1Loss: Kink("l1_loss at x = y", lambda x, y, **_: np.sign(x - y)),
-    loss.HuberLoss: Kink("huber_loss at |x - y| = delta", lambda x, y, delta, **_: _side(np.abs(x - y), delta)),
-    loss.SmoothL1Loss: Kink("smooth_l1_loss at |x - y| = beta", _smooth_l1_sides),
-    loss.HingeLoss: Kink("hinge_loss at y s = margin", lambda s, y, margin, **_: _side(y * s, margin)),
-    loss.MultiMarginLoss: Kink("multi_margin_loss at margin - x[t] + x[j] = 0", _multi_margin_sides),
-    loss.BinaryCrossEntropy: Kink("binary_cross_entropy at p = 0 or p = 1",
-                                  lambda p, y, **_: (np.sign(p), _side(p, 1.0))),
-    loss.KLDiv: Kink("kl_div at t = 0 (edge of t log t's domain)",
-                     lambda x, t, log_target, **_: 0.0 if log_target else np.sign(t)),
-}
-
-
-def _kink_of(ctx):
-    for cls in type(ctx).__mro__:
-        if cls in KINKS:
-            return KINKS[cls]
-    return None
-
-
+# ---- the kinks: each op declares its own (Function.kink) -----------------------------------------
 @functools.cache
 def _forward_signature(cls):
     return inspect.signature(cls.forward)
@@ -163,7 +81,7 @@ def _sides_of_graph(out):
     out's graph, in graph order. Copies, so later perturbations of the inputs leave it alone."""
     sides = []
     for node in toposort(out):
-        kink = _kink_of(node._ctx) if node._ctx is not None else None
+        kink = node._ctx.kink if node._ctx is not None else None  # a class attribute: subclasses inherit it
         if kink is not None:
             s = kink.sides(**_forward_arguments(node._ctx))
             s = s if isinstance(s, tuple) else (s,)
@@ -187,6 +105,70 @@ def _summary(skipped, limit=8):
     return shown + (f"; and {len(skipped) - limit} more" if len(skipped) > limit else "")
 
 
+# ---- the finite differences ----------------------------------------------------------------------
+def _float64_copies(inputs):
+    """The inputs as a tuple, each floating Tensor copied to a float64 leaf; other arguments as they are."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    return tuple(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
+                 if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs)
+
+
+def _differentiable(inputs, who):
+    """The positions of the inputs that require grad (there must be one)."""
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError(f"{who}: no input has requires_grad=True, so there is nothing to check")
+    return checked
+
+
+def _evaluate(fn, inputs, who):
+    out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{who}: fn must return a Tensor, got {type(out).__name__}")
+    return out
+
+
+def _moved(inputs, i, j, step):
+    """`inputs` with element j of input i (flattened) moved by `step`, in a copy of that input."""
+    data = inputs[i].data.copy()
+    data.reshape(-1)[j] += step
+    return inputs[:i] + (Tensor(data, requires_grad=inputs[i].requires_grad),) + inputs[i + 1:]
+
+
+def numeric_jacobian(fn, inputs, eps=1e-6, watch=None):
+    """The Jacobian of `fn(*inputs)` by central differences, in float64: {i: J} for every
+    input i that requires grad, with output and input flattened and
+
+        J[k, j] = d out_k / d x_j ~ (out_k(x + eps e_j) - out_k(x - eps e_j)) / (2 eps).
+
+    An output element that does not move has derivative 0, even where it is inf (log 0),
+    where inf - inf would give nan. Floating inputs are copied to float64 first (see
+    gradcheck for why); the caller's tensors are left alone.
+
+    watch(i, j, plus, minus), if given, is called with fn's outputs at x + eps and x - eps
+    for element j of input i, their graphs recorded (gradcheck looks at the kinks in them).
+    """
+    inputs = _float64_copies(inputs)
+    checked = _differentiable(inputs, "numeric_jacobian")
+
+    def evaluate(args):
+        with enable_grad() if watch is not None else no_grad():
+            return _evaluate(fn, args, "numeric_jacobian")
+
+    n_out = evaluate(inputs).data.size
+    jacobians = {}
+    for i in checked:
+        jacobian = jacobians[i] = np.zeros((n_out, inputs[i].data.size))
+        for j in range(inputs[i].data.size):
+            plus, minus = evaluate(_moved(inputs, i, j, eps)), evaluate(_moved(inputs, i, j, -eps))
+            up, down = (y.data.astype(np.float64).reshape(-1) for y in (plus, minus))
+            with np.errstate(invalid="ignore", over="ignore"):
+                jacobian[:, j] = np.where(up == down, 0.0, (up - down) / (2 * eps))
+            if watch is not None:
+                watch(i, j, plus, minus)
+    return jacobians
+
+
 # ---- gradcheck ----------------------------------------------------------------------------------
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="skip"):
     """True if `fn`'s gradients match finite differences; raises GradcheckError otherwise.
@@ -203,52 +185,26 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="skip"):
     """
     if kinks not in ("skip", "raise", "check"):
         raise ValueError(f"gradcheck: kinks must be 'skip', 'raise' or 'check', got {kinks!r}")
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    inputs = tuple(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
-                   if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    inputs = _float64_copies(inputs)
+    checked = _differentiable(inputs, "gradcheck")
 
     def evaluate():
-        out = fn(*inputs)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-        return out
+        return _evaluate(fn, inputs, "gradcheck")
 
     with enable_grad():
         out = evaluate()
     n_out = out.data.size
+    skipped = []
+
+    def note_kinks(i, j, plus, minus):
+        crossed = _crossed(*(_sides_of_graph(y) if y.requires_grad else [] for y in (plus, minus)))
+        if crossed:
+            index = tuple(int(k) for k in np.unravel_index(j, inputs[i].shape))
+            skipped.append(SkippedElement(i, index, crossed))
+
     # Recording the graph at every perturbation costs time: only do it when there is a kink to watch.
     watch = kinks != "check" and out.requires_grad and bool(_sides_of_graph(out))
-
-    def evaluate_perturbed():
-        """fn's output as float64, flat; and which side of each kink its ops were on."""
-        if watch:
-            with enable_grad():
-                y = evaluate()
-            return y.data.astype(np.float64).reshape(-1), _sides_of_graph(y) if y.requires_grad else []
-        with no_grad():
-            return evaluate().data.astype(np.float64).reshape(-1), None
-
-    numeric = {i: np.zeros((n_out, inputs[i].data.size)) for i in checked}
-    skipped = []
-    for i in checked:
-        flat = inputs[i].data.reshape(-1)  # a view: perturbing it perturbs the input
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
-            plus, sides_plus = evaluate_perturbed()
-            flat[j] = original - eps
-            minus, sides_minus = evaluate_perturbed()
-            flat[j] = original
-            with np.errstate(invalid="ignore", over="ignore"):
-                # an output that did not move has derivative 0, even where it is inf (log 0) and inf - inf is nan
-                numeric[i][:, j] = np.where(plus == minus, 0.0, (plus - minus) / (2 * eps))
-            crossed = _crossed(sides_plus, sides_minus) if watch else ()
-            if crossed:
-                index = tuple(int(k) for k in np.unravel_index(j, inputs[i].shape))
-                skipped.append(SkippedElement(i, index, crossed))
+    numeric = numeric_jacobian(fn, inputs, eps, watch=note_kinks if watch else None)
     if skipped and kinks == "raise":
         raise GradcheckError(f"gradcheck: {len(skipped)} input element(s) within eps = {eps} of a kink, "
                              f"where finite differences are not a derivative: {_summary(skipped)}")

@@ -18,12 +18,14 @@ grad after one backward pass in each framework (a plain `backward()` for a one-e
 output, otherwise `backward(upstream)` with the same seeded random upstream gradient in
 both).
 
-How tolerances work: an element passes when |minigrad - torch| <= atol + rtol * |torch|,
-as in numpy.allclose and torch.testing. The defaults depend on the dtype: float64 keeps
-~16 digits, so rtol=1e-7, atol=1e-9 leave room only for differently ordered sums;
-float32 keeps ~7, so rtol=1e-4, atol=1e-5. The report also gives, for each compared
-array, the largest absolute difference, the largest relative difference
-|a - b| / |b|, and the element furthest outside the tolerance with both values.
+How tolerances work (`difference`, the one comparison minigrad's own tests use too): an
+element passes when |minigrad - torch| <= atol + rtol * |torch|, as in numpy.allclose and
+torch.testing; NaN must stand where torch has NaN and an infinity where torch has the same
+infinity. The defaults depend on the dtype: float64 keeps ~16 digits, so rtol=1e-7,
+atol=1e-9 leave room only for differently ordered sums; float32 keeps ~7, so rtol=1e-4,
+atol=1e-5. The report also gives, for each compared array, the largest absolute
+difference, the largest relative difference |a - b| / |b|, and the element furthest
+outside the tolerance with both values.
 
 `compare_model_with_torch` does the same for a whole model and loss, and `to_torch`
 turns a minigrad Sequential into the same torch.nn.Sequential with the same weights.
@@ -34,8 +36,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# This module stands on top of the package, as torch.testing does on torch: `fn(lib, ...)`
+# receives the package itself, and the package does not import this module (import it
+# as `from minigrad.testing import compare_with_torch`), so the arrows still run one way.
 import minigrad
 from minigrad import nn
+from minigrad.tensor import Tensor
 
 DEFAULT_TOLERANCES = {np.dtype(np.float64): (1e-9, 1e-7), np.dtype(np.float32): (1e-5, 1e-4)}  # (atol, rtol)
 
@@ -109,24 +115,38 @@ class ComparisonReport:
     __repr__ = __str__
 
 
-def difference(name, mine, theirs, atol, rtol):
-    """Compare two arrays element by element (see the module docstring for the tolerance)."""
+def difference(name, mine, theirs, atol, rtol, scale=None):
+    """Compare two arrays element by element: one row of a report, `.ok` if every element passes.
+
+    An element passes when |mine - theirs| <= atol + rtol * |theirs|; equal infinities and
+    NaN against NaN agree, so NaN and inf must stand in the same places (with the same sign).
+
+    scale: if given, the absolute part also grows with the size of the values, to
+    atol + rtol * max(scale, largest finite |theirs|). For a value that comes out of a
+    cancellation between larger terms (a gradient p - 1 of a confident prediction, a sum of
+    +-1 terms), whose rounding error is that of the terms, not its own: `scale` is the size
+    of those terms (1 for inputs of order 1).
+    """
     mine, theirs = np.asarray(mine, np.float64), np.asarray(theirs, np.float64)
     if mine.shape != theirs.shape:
         return Difference(name, np.inf, np.inf, None, np.nan, np.nan, False,
                           f"shape {mine.shape} in minigrad, {theirs.shape} in torch")
     if mine.size == 0:
         return Difference(name, 0.0, 0.0, None, np.nan, np.nan, True)
+    if scale is not None:
+        finite = np.abs(theirs[np.isfinite(theirs)])
+        atol = atol + rtol * max(scale, float(finite.max()) if finite.size else 0.0)
     same = (mine == theirs) | (np.isnan(mine) & np.isnan(theirs))   # equal infinities and NaNs agree
-    abs_diff = np.where(same, 0.0, np.abs(mine - theirs))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # inf - inf, 0 / 0: decided by `same`
+        abs_diff = np.where(same, 0.0, np.abs(mine - theirs))
         rel_diff = np.where(same, 0.0, abs_diff / np.abs(theirs))
-    excess = abs_diff - (atol + rtol * np.abs(theirs))             # > 0: outside the tolerance
-    excess = np.where(np.isnan(excess), np.inf, excess)
+        excess = abs_diff - (atol + rtol * np.abs(theirs))         # > 0: outside the tolerance
+    excess = np.where(same, -np.inf, np.where(np.isnan(excess), np.inf, excess))   # NaN there: one side's NaN
     worst = np.unravel_index(np.argmax(excess), mine.shape)
-    return Difference(name, float(abs_diff.max()), float(np.nan_to_num(rel_diff, nan=np.inf).max()),
+    misplaced = ~same & ~(np.isfinite(mine) & np.isfinite(theirs))
+    return Difference(name, float(abs_diff.max()), float(np.nan_to_num(rel_diff, nan=np.inf, posinf=np.inf).max()),
                       tuple(int(i) for i in worst), float(mine[worst]), float(theirs[worst]),
-                      bool(excess.max() <= 0))
+                      bool(excess.max() <= 0), "NaN or inf in different places" if misplaced.any() else "")
 
 
 def _tolerances(dtype, atol, rtol):
@@ -180,9 +200,10 @@ def compare_with_torch(fn, *arrays, requires_grad=None, dtype=np.float64, atol=N
     out_theirs = (torch_fn or fn)(torch, *theirs)
 
     rows = [difference("output", out_mine.data, out_theirs.detach().numpy(), atol, rtol)]
+    comparable = out_mine.dtype == dtype and out_mine.shape == tuple(out_theirs.shape)
     if out_mine.dtype != dtype:
         rows[0].ok, rows[0].note = False, f"minigrad's output has dtype {out_mine.dtype}, not {dtype}"
-    if any(requires_grad) and out_mine.requires_grad and rows[0].note == "":
+    if any(requires_grad) and out_mine.requires_grad and comparable:
         if out_mine.data.size == 1 and out_mine.ndim == 0:
             out_mine.backward()                               # a loss: d loss / d loss = 1
             out_theirs.backward()
@@ -257,7 +278,7 @@ def _torch_loss(torch, loss_fn, dtype):
     options = {"reduction": loss_fn.reduction}
     for option in _LOSS_OPTIONS[name]:
         value = getattr(loss_fn, option)
-        options[option] = torch.tensor(value.data.astype(dtype)) if isinstance(value, minigrad.Tensor) else value
+        options[option] = torch.tensor(value.data.astype(dtype)) if isinstance(value, Tensor) else value
     return getattr(torch.nn, name)(**options)
 
 

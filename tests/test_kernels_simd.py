@@ -17,6 +17,7 @@ import pytest
 
 import minigrad._kernels as kernels
 from minigrad._kernels import _loss, _softmax
+from minigrad.testing import difference
 
 try:
     from minigrad._kernels import _loss_avx2, _softmax_avx2
@@ -45,11 +46,9 @@ def _inputs(shape, dtype, seed):
 
 
 def _same(a, b, dtype, what):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    assert np.array_equal(np.isnan(a), np.isnan(b)), f"{what}: NaN positions differ"
-    finite = np.isfinite(a) & np.isfinite(b)
-    assert np.array_equal(a[~finite & ~np.isnan(a)], b[~finite & ~np.isnan(b)]), f"{what}: infinities differ"
-    np.testing.assert_allclose(a[finite], b[finite], rtol=RTOL[dtype], atol=RTOL[dtype] * 1e-3, err_msg=what)
+    """A few ulps apart (RTOL), NaN and infinities in the same places (minigrad.testing.difference)."""
+    row = difference(what, a, b, atol=RTOL[dtype] * 1e-3, rtol=RTOL[dtype])
+    assert row.ok, str(row)
 
 
 def _run_both(kernel, make_args, dtype, what):

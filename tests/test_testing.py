@@ -9,7 +9,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.testing import compare_model_with_torch, compare_with_torch, to_torch
+from minigrad.testing import compare_model_with_torch, compare_with_torch, difference, to_torch
 
 pytestmark = pytest.mark.usefixtures("torch")   # conftest: skipped without torch, a failure in CI
 
@@ -128,6 +128,47 @@ def test_tolerances_are_used_and_shown():
     tight = compare_with_torch(fn, X, dtype=np.float32, atol=0.0, rtol=0.0)
     assert "0 + 0 * |torch|" in str(tight)
     assert compare_with_torch(fn, X, dtype=np.float32).ok
+
+
+# ---- difference: the one comparison (tests/torch_parity, tests/fuzz and the SIMD test use it) ----
+def test_difference_is_atol_plus_rtol_times_theirs():
+    theirs = np.array([1.0, 100.0, 0.0])
+    assert difference("x", theirs + [1.9e-3, 0.1, 0.9e-3], theirs, atol=1e-3, rtol=1e-3).ok   # within 1e-3 + 1e-3 |theirs|
+    row = difference("x", theirs + [0.0, 0.2, 0.0], theirs, atol=1e-3, rtol=1e-3)
+    assert not row.ok and row.index == (1,) and (row.minigrad_value, row.torch_value) == (100.2, 100.0)
+    assert row.max_abs == pytest.approx(0.2) and row.max_rel == pytest.approx(2e-3)
+    assert difference("x", [1e-9], [0.0], atol=0.0, rtol=1.0).max_rel == np.inf            # relative to 0
+
+
+def test_difference_scale_adds_a_floor_at_the_values_magnitude():
+    # 1e-5 off an expected 0: fails relative to 0, passes with a floor at rtol * max(scale, max |theirs|)
+    theirs, mine = np.array([0.0, 50.0, np.inf]), np.array([4e-5, 50.0, np.inf])
+    assert not difference("x", mine, theirs, atol=0.0, rtol=1e-6).ok
+    assert difference("x", mine, theirs, atol=0.0, rtol=1e-6, scale=1.0).ok                 # floor 1e-6 * 50
+    assert not difference("x", mine * [2, 1, 1], theirs, atol=0.0, rtol=1e-6, scale=1.0).ok
+    assert difference("x", mine * [2, 1, 1], theirs, atol=0.0, rtol=1e-6, scale=100.0).ok   # the terms' size
+
+
+@pytest.mark.parametrize("mine, theirs, ok", [
+    ([np.nan, 1.0], [np.nan, 1.0], True),            # NaN where torch has NaN
+    ([np.inf, -np.inf], [np.inf, -np.inf], True),    # the same infinities
+    ([np.nan, 1.0], [0.0, 1.0], False),
+    ([0.0, 1.0], [np.nan, 1.0], False),
+    ([np.inf, 1.0], [-np.inf, 1.0], False),
+    ([np.inf, 1.0], [1e308, 1.0], False),
+    ([1e308, 1.0], [np.inf, 1.0], False),
+])
+def test_difference_wants_nan_and_inf_in_the_same_places(mine, theirs, ok):
+    row = difference("x", mine, theirs, atol=1e-3, rtol=1.0, scale=1.0)     # loose: only the places decide
+    assert row.ok == ok
+    assert row.note == ("" if ok else "NaN or inf in different places")
+    if not ok:
+        assert row.index == (0,)
+
+
+def test_difference_of_shapes_and_empty_arrays():
+    assert "shape (2,) in minigrad, (3,) in torch" in difference("x", [1, 2], [1, 2, 3], 0, 0).note
+    assert difference("x", np.zeros((0, 3)), np.zeros((0, 3)), 0, 0).ok
 
 
 def test_missing_torch_is_a_clear_import_error(monkeypatch):

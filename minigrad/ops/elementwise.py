@@ -2,11 +2,12 @@
 
 Binary ops broadcast like numpy; their backward sums each gradient back to its
 input's shape with `unbroadcast` (the adjoint of broadcasting is a sum).
-Where a function has a kink, the subgradient is PyTorch 2.13's (see docs/kinks.md).
+Where a function has a kink, the subgradient is PyTorch 2.13's, and the op says where the
+kink is with `kink = Kink(...)` (gradcheck reads it; docs/kinks.md lists them all).
 """
 import numpy as np
 
-from minigrad.autograd import Function
+from minigrad.autograd import Function, Kink, side
 from minigrad.ops._broadcast import unbroadcast
 
 
@@ -69,6 +70,8 @@ class Mul(Function):
 class Div(Function):
     """z = a / b;   dz/da = 1 / b,  dz/db = -a / b^2."""
 
+    kink = Kink("a / b at b = 0 (a pole)", lambda a, b, **_: side(b, 0))
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -80,9 +83,22 @@ class Div(Function):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             grad_a = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-            # -grad a / b^2, divided by b twice: b^2 alone underflows to 0 for |b| < 1e-154
-            grad_b = unbroadcast(-(grad * (a / b)) / b, b.shape) if ctx.needs_input_grad[1] else None
+            # -grad a / b^2 as PyTorch rounds it, (a / b) / b: b^2 alone underflows to 0 for
+            # |b| < 1e-154, and the same order gives the same overflows as torch's
+            grad_b = unbroadcast(-grad * ((a / b) / b), b.shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+def _whole(b):
+    """b is a whole number >= 0, so that a ** b is smooth in a everywhere (a polynomial)."""
+    return (b >= 0) & (b == np.floor(b))
+
+
+def _pow_sides(a, b, **_):
+    # In a, a^b is smooth unless b is not a whole number >= 0: then a = 0 is a pole
+    # (b < 0) or the edge of the domain (a^0.5 of a negative number is nan).
+    # In b, 0^b jumps at b = 0 (inf, 1, 0), so a = 0 and b = 0 together is a kink in b.
+    return np.where(_whole(b), 0.0, side(a, 0)), np.where(a == 0, side(b, 0), 0.0)
 
 
 class Pow(Function):
@@ -91,6 +107,8 @@ class Pow(Function):
     As in PyTorch, dz/da is 0 where b == 0 (so x ** 0 has gradient 0 even at x = 0), and
     dz/db is 0 where a == 0 and b >= 0 (the limit of a^b log a as a -> 0+).
     """
+
+    kink = Kink("a ** b at a = 0 (b not a whole number >= 0), or at a = 0, b = 0", _pow_sides)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -120,6 +138,9 @@ class PowScalar(Function):
     broadcast, no gradient for the exponent, and for c = 2 no call to power at all
     (a * a and 2 a are exactly what np.power and PyTorch compute).
     """
+
+    kink = Kink("x ** c at x = 0 (c not a whole number >= 0)",
+                lambda a, exponent, **_: 0.0 if _whole(exponent) else side(a, 0))
 
     @staticmethod
     def forward(ctx, a, exponent=None):
@@ -160,6 +181,8 @@ class Exp(Function):
 class Log(Function):
     """y = ln x;   dy/dx = 1 / x   (log 0 = -inf, log of a negative number = nan)."""
 
+    kink = Kink("log at x = 0 (edge of its domain)", lambda x, **_: side(x, 0))
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -175,6 +198,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = sqrt(x);   dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)   (inf at 0)."""
+
+    kink = Kink("sqrt at x = 0 (edge of its domain)", lambda x, **_: side(x, 0))
 
     @staticmethod
     def forward(ctx, x):
@@ -192,6 +217,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     """y = |x|;   dy/dx = sign(x), and 0 at x = 0 (PyTorch's choice of subgradient)."""
+
+    kink = Kink("abs at x = 0", lambda x, **_: side(x, 0))
 
     @staticmethod
     def forward(ctx, x):
@@ -211,6 +238,9 @@ class Clamp(Function):
 
     Either bound may be None. If lo > hi every element becomes hi, as in PyTorch.
     """
+
+    kink = Kink("clamp at min or max",
+                lambda x, min, max, **_: tuple(side(x, bound) for bound in (min, max) if bound is not None))
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
@@ -236,6 +266,8 @@ class Clamp(Function):
 class Maximum(Function):
     """z = max(a, b) element-wise;   the gradient goes to the larger input, split 0.5/0.5 on a tie."""
 
+    kink = Kink("maximum at a tie a = b", lambda a, b, **_: side(a, b))
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -249,6 +281,8 @@ class Maximum(Function):
 
 class Minimum(Function):
     """z = min(a, b) element-wise;   the gradient goes to the smaller input, split 0.5/0.5 on a tie."""
+
+    kink = Kink("minimum at a tie a = b", lambda a, b, **_: side(a, b))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -272,6 +306,8 @@ def _split_at_ties(grad, a, b, a_loses, b_loses):
 
 class Where(Function):
     """z = a where condition else b;   the gradient flows to whichever input was chosen."""
+
+    kink = Kink("where, as its condition flips", lambda a, b, condition, **_: condition)  # a branch on the data
 
     @staticmethod
     def forward(ctx, a, b, condition=None):

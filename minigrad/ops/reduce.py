@@ -5,7 +5,7 @@ were reduced: evenly for sum and mean, to the winner(s) for max.
 """
 import numpy as np
 
-from minigrad.autograd import Function
+from minigrad.autograd import Function, Kink
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -59,6 +59,8 @@ class Max(Function):
     (PyTorch 2.13's rule for the full reduction. A NaN is the maximum if present.)
     """
 
+    kink = Kink("max() at a tie for the maximum", lambda x, **_: x == np.max(x))  # which elements win
+
     @staticmethod
     def forward(ctx, x):
         y = np.max(x)
@@ -77,6 +79,8 @@ class MaxDim(Function):
 
     The indices of those maxima are what `Tensor.max(dim)` returns beside the values.
     """
+
+    kink = Kink("max(dim) at a tie for the maximum", lambda x, dim, **_: np.argmax(x, axis=dim))  # which one wins
 
     @staticmethod
     def forward(ctx, x, dim=0, keepdim=False):

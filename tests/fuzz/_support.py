@@ -17,6 +17,8 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from minigrad.testing import difference
+
 # Cases run per area, summed over the session. Hypothesis calls the test body once per
 # example: each body calls `count(area)` once.
 COUNTS = collections.Counter()
@@ -119,30 +121,16 @@ RTOL = {np.dtype(np.float32): 2e-4, np.dtype(np.float64): 1e-9}
 
 
 def _close(actual, expected, dtype, scale=None):
-    """Same NaN positions, same infinities, finite values within rounding (relative, with
-    an absolute floor at the scale of the finite values, as tests/torch_parity does; or at
-    `scale`, the size of the terms a sum added, where they may cancel)."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    if actual.shape != expected.shape:
-        return f"shape {actual.shape} vs {expected.shape}"
-    nan_a, nan_e = np.isnan(actual), np.isnan(expected)
-    if not np.array_equal(nan_a, nan_e):
-        return f"NaN positions differ: minigrad {actual[nan_a | nan_e]} vs torch {expected[nan_a | nan_e]}"
-    inf_a, inf_e = np.isinf(actual), np.isinf(expected)
-    if not np.array_equal(inf_a, inf_e) or np.any(actual[inf_a] != expected[inf_a]):
-        return f"infinities differ: minigrad {actual[inf_a | inf_e]} vs torch {expected[inf_a | inf_e]}"
-    finite = np.isfinite(expected)
-    if not finite.any():
-        return None
+    """None if `actual` matches `expected`, else what differs: minigrad.testing.difference with
+    the dtype's rounding (RTOL), NaN and infinities in the same places, and an absolute floor
+    at the scale of the finite values, as tests/torch_parity has (or at `scale`, the size of
+    the terms a sum added, where they may cancel)."""
     rtol = RTOL[np.dtype(dtype)]
-    scale = max(float(np.max(np.abs(expected[finite]))), 1.0, scale or 0.0)
-    diff = np.abs(actual[finite] - expected[finite])
-    bad = diff > rtol * np.abs(expected[finite]) + rtol * scale
-    if bad.any():
-        return (f"values differ: minigrad {actual[finite][bad][:4]} vs torch {expected[finite][bad][:4]} "
-                f"(rtol {rtol})")
-    return None
+    row = difference("", actual, expected, atol=0.0, rtol=rtol, scale=max(1.0, scale or 0.0))
+    if row.ok:
+        return None
+    return (f"{row.note or 'values differ'}: worst at {row.index}, minigrad {row.minigrad_value!r} vs torch "
+            f"{row.torch_value!r} (max |difference| {row.max_abs:.3g}, rtol {rtol})")
 
 
 def assert_same(actual, expected, dtype, what, also=None, scale=None):

@@ -224,3 +224,27 @@ def test_abs_gradient_at_nan_is_zero_as_in_torch(torch):
     t = torch.tensor([float("nan"), 0.0, -2.0, 3.0], requires_grad=True)
     t.abs().sum().backward()
     assert x.grad.tolist() == t.grad.tolist() == [0.0, 0.0, -1.0, 1.0]
+
+
+def test_div_gradient_overflows_where_torch_does(torch):
+    # d(a/b)/db = -grad (a / b) / b: with a = b = 1e-40 in float32, (a / b) / b overflows to
+    # -inf in torch; multiplying by the upstream gradient first kept it finite
+    upstream = np.float32(0.0236)
+    a, b = mg.tensor(np.float32(1e-40)), mg.tensor(np.float32(1e-40), requires_grad=True)
+    (a / b).backward(mg.tensor(upstream))
+    ta, tb = torch.tensor(np.float32(1e-40)), torch.tensor(np.float32(1e-40), requires_grad=True)
+    (ta / tb).backward(torch.tensor(upstream))
+    assert b.grad.item() == tb.grad.item() == -np.inf
+
+
+def test_pow_with_a_narrower_float_exponent_rounds_as_torch(torch):
+    # float64 ** float32: torch forms the gradient's b - 1 in float32; so must minigrad
+    rng = np.random.default_rng(3)
+    base, exponent = rng.uniform(0.5, 2.0, size=50), rng.uniform(0.0, 3.0, size=50).astype(np.float32)
+    a, b = mg.tensor(base, requires_grad=True), mg.tensor(exponent, requires_grad=True)
+    (a ** b).sum().backward()
+    ta, tb = torch.tensor(base, requires_grad=True), torch.tensor(exponent, requires_grad=True)
+    (ta ** tb).sum().backward()
+    assert (a ** b).dtype == mg.float64 and b.grad.dtype == mg.float32
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-14)  # 2.6e-9 apart before
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-6)

@@ -7,24 +7,17 @@ methods the same (x.exp(), x.sum(dim=1), x.max(dim=0)[0], ...); `lib` is the mod
 import numpy as np
 
 import minigrad as mg
+from minigrad.testing import difference
 
 RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 
 
 def assert_close(actual, expected, dtype, what):
-    """Relative tolerance by dtype; the absolute floor scales with the values' magnitude,
-    so an element that should be ~0 cannot fail on rounding alone."""
-    rtol = RTOL[np.dtype(dtype).type]
-    expected = np.asarray(expected, dtype=np.float64)
-    finite = expected[np.isfinite(expected)]
-    scale = float(np.max(np.abs(finite))) if finite.size else 1.0
-    # A value that comes out of a cancellation between terms of order 1 (a gradient
-    # p - 1 of a confident prediction, a sum of +-1 terms) keeps the rounding error of the
-    # *terms*, not of itself: with inputs of order 1, an absolute floor of rtol (1e-12 in
-    # float64, 1e-5 in float32) is the tightest honest bound.
-    floor = max(scale, 1.0)
-    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected,
-                               rtol=rtol, atol=rtol * floor, err_msg=what)
+    """minigrad.testing.difference with the relative tolerance of `dtype` and an absolute
+    floor at the values' magnitude (inputs are of order 1: scale=1), so that an element that
+    should be ~0, the result of a cancellation, cannot fail on rounding alone."""
+    row = difference(what, actual, expected, atol=0.0, rtol=RTOL[np.dtype(dtype).type], scale=1.0)
+    assert row.ok, f"{row}  (rtol {RTOL[np.dtype(dtype).type]:g})"
 
 
 def compare(torch, fn, arrays, dtype=np.float64, grad_seed=0, requires_grad=None):
