@@ -2,7 +2,7 @@
 of Tensors or Functions behind; one step's graph is freed by reference counting alone, as
 soon as its loss goes out of scope (no cycle between a tensor and the Function that made it).
 
-The step count is the issue's 100,000 (about 13 s here); MINIGRAD_MEMORY_STEPS sets another,
+The step count is 100,000 (about 13 s here: long enough for a slow leak to show); MINIGRAD_MEMORY_STEPS sets another,
 e.g. MINIGRAD_MEMORY_STEPS=5000 for a quick run. -s prints the RSS and object counts measured:
 
     pytest -q tests/test_memory.py -s

@@ -120,6 +120,23 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    """He's standard deviation: gain / sqrt(fan)."""
+    return calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+
+
+def _xavier_std(tensor, gain):
+    """Glorot's standard deviation: gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def _uniform_with_std(tensor, std):
+    """Fill from U(-bound, bound) with the given std: U(-b, b) has std b / sqrt(3)."""
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He initialisation: U(-bound, bound), bound = gain * sqrt(3 / fan).
 
@@ -133,18 +150,15 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     _check_tensor(tensor)
     if 0 in tensor.shape:  # nothing to fill, and the fan would be 0
         return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return _uniform_with_std(tensor, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He initialisation: N(0, std^2), std = gain / sqrt(fan) (see kaiming_uniform_)."""
     _check_tensor(tensor)
-    if 0 in tensor.shape:
+    if 0 in tensor.shape:  # nothing to fill, and the fan would be 0
         return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
 def xavier_uniform_(tensor, gain=1.0):
@@ -152,10 +166,7 @@ def xavier_uniform_(tensor, gain=1.0):
     _check_tensor(tensor)
     if 0 in tensor.shape:  # nothing to fill, and the fans could be 0
         return tensor
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return _uniform_with_std(tensor, _xavier_std(tensor, gain))
 
 
 def xavier_normal_(tensor, gain=1.0):
@@ -163,9 +174,7 @@ def xavier_normal_(tensor, gain=1.0):
     _check_tensor(tensor)
     if 0 in tensor.shape:  # nothing to fill, and the fans could be 0
         return tensor
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, _xavier_std(tensor, gain))
 
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
