@@ -22,7 +22,7 @@ from minigrad.random import manual_seed
 from minigrad.tensor import Tensor
 # Submodules reachable as attributes after `import minigrad` (as torch.utils.data is after `import torch`).
 # minigrad.testing is not among them: it stands on the package (see its docstring).
-from minigrad import data, metrics, nn, optim
+from minigrad import data, metrics, nn, optim, viz
 from minigrad.gradcheck import gradcheck
 from minigrad._threads import set_num_threads
 

@@ -4,6 +4,7 @@
                    --optimizer sgd|adam --plot FILE.png --data toy|real --quiet]
     minigrad plot losses FILE.png
     minigrad check [--filter NAME --dtype float64|float32|both --seed N --json FILE]
+    minigrad graph regression|binary|multiclass|svm --out FILE.png [--renderer auto|graphviz|matplotlib]
 """
 import argparse
 import sys
@@ -69,7 +70,52 @@ def build_parser():
                        help="the dtypes compared with PyTorch (default both); float64 also runs the finite differences")
     check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     check.add_argument("--json", metavar="FILE", default=None, help="also write every row to FILE as JSON")
+    graph = commands.add_parser("graph", help="draw the graph of one training step of a lesson, after backward")
+    graph.add_argument("lesson", choices=LESSONS, help="the lesson whose training step to draw")
+    graph.add_argument("--out", metavar="FILE.png", required=True, help="the picture: .png, .svg, .pdf or .dot")
+    graph.add_argument("--renderer", choices=("auto", "graphviz", "matplotlib"), default="auto",
+                       help="auto: Graphviz's dot if installed, else the built-in matplotlib layout")
     return parser
+
+
+# Each lesson's toy data set (minigrad.lessons.datasets.toy) and the name its target gets in the drawing.
+STEP_DATA = {"regression": ("regression", "y"), "binary": ("and", "y"), "multiclass": ("multiclass", "target"),
+             "svm": ("svm", "y")}
+
+
+def _step_loss(lesson, model, x, y):
+    """The loss of one training step, as the lesson's training writes it."""
+    from minigrad.lessons import svm
+    from minigrad.nn import functional as F
+    if lesson == "regression":
+        return F.mse_loss(model(x), y)
+    if lesson == "binary":
+        return F.binary_cross_entropy(model(x).sigmoid(), y)
+    if lesson == "multiclass":
+        return F.cross_entropy(model(x), y)
+    return F.hinge_loss(model(x).reshape(-1), y) + svm.LAMBDA * (model.weight ** 2).sum()
+
+
+def graph(args, out=print):
+    """Draw one training step of a lesson: its model at the lesson's starting weights, the
+    lesson's loss on its data, after backward (so the parameters show their gradients)."""
+    from minigrad import lessons, viz
+    from minigrad.lessons._common import quiet
+    from minigrad.lessons.datasets import toy
+
+    result = lessons.TRAININGS[args.lesson](epochs=1, out=quiet)  # the lesson builds its model...
+    model = result.model
+    model.load_state_dict(result.initial)                          # ...and we go back to its start
+    model.zero_grad()                                              # (that epoch left its gradient behind)
+    data_name, target_name = STEP_DATA[args.lesson]
+    x, y = toy(data_name, dtype=model.weight.dtype)
+    loss = _step_loss(args.lesson, model, x, y)
+    loss.backward()
+    names = {"x": x, target_name: y, **dict(model.named_parameters())}
+    drawing = viz.draw_graph(loss, params=names, renderer=args.renderer)
+    drawing.save(args.out)
+    out(f"Wrote {args.out}: {len(drawing.nodes)} tensors, loss = {loss.item():.4g}")
+    return drawing
 
 
 def _runs(name, args):
@@ -159,6 +205,11 @@ def main(argv=None):
     elif args.command == "check":
         from minigrad import check
         return check.main(args.filter, args.dtype, args.seed, args.json)
+    elif args.command == "graph":
+        try:
+            graph(args)
+        except (ImportError, ValueError) as error:   # no renderer installed, or an unknown file ending
+            parser.exit(1, f"minigrad: error: {error}\n")
     return 0
 
 
