@@ -1,9 +1,10 @@
 """The compiled hot paths, and the backend switch.
 
 Each kernel exists twice, with the same signature and the same results to rounding:
-compiled from Cython (`_softmax.pyx`, `_loss.pyx`), and in plain numpy (`reference.py`,
-the readable spec). The environment variable MINIGRAD_BACKEND, read once at import, picks
-which one the rest of minigrad calls:
+compiled from Cython (`_softmax.pyx`, `_loss.pyx`), and its plain-numpy twin
+(`reference.py`). The math they compute is in the docstrings of the Functions that call
+them (minigrad.ops.softmax, minigrad.ops.loss). The environment variable MINIGRAD_BACKEND,
+read once at import, picks which one the rest of minigrad calls:
 
     MINIGRAD_BACKEND=cython   the compiled kernels (the default, also when unset or empty)
     MINIGRAD_BACKEND=numpy    the numpy twins: slower, same numbers

@@ -1,4 +1,5 @@
-"""Type stub for the compiled loss kernels (_loss.pyx).
+"""Type stub for the compiled loss kernels (_loss.pyx); the math of each loss is in the
+docstring of its Function in minigrad.ops.loss.
 
 Every kernel returns `total`, the sum of the per-sample losses as a Python float
 (cross_entropy and nll_loss with mean=True: divided by the weight sum of the rows not

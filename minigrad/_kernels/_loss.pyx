@@ -2,8 +2,10 @@
 # boundscheck / wraparound / initializedcheck come from setup.py, so MINIGRAD_CYTHON_DEBUG=1 can turn them on
 """Every loss, with its gradient, in one pass over the data.
 
-Each `def` kernel computes, for every sample, the loss and its derivative with respect to
-the first input (the prediction), and returns
+The math of each loss (formula and gradient) is in the docstring of its Function in
+minigrad.ops.loss, named by each kernel; this file says what the kernels add to it: the
+argument layout, the loop, and the numerical care. Each `def` kernel computes, for every
+sample, the loss and its derivative with respect to the first input, and returns
 
     total     a Python float: the sum of the per-sample losses, accumulated in double
               (cross_entropy and nll_loss with mean=True divide it by the weight sum)
@@ -18,16 +20,11 @@ shapes, labels in [0, C) or equal to ignore_index. The kernels run without bound
 so they check the shapes once more before their loop and raise ValueError on a mismatch.
 
 The math of one sample is a `cdef inline ... noexcept nogil` helper working in double; the
-`def` kernels are loops over samples (or rows) inside `with nogil:`. Two exceptions follow
-torch on purpose: a difference that decides a kink (x - y, margin - y s, margin - x_t + x_j)
-is formed in the inputs' dtype, so float32 inputs hit the kinks where torch does; and the
-entries of cross_entropy's rows (exp, the gradient) are computed in the array's dtype, as in
-_softmax.pyx, with the sums and the loss in double. The numpy twin of each kernel, with the
-same signature, is in reference.py.
-
-Element-wise losses keep each chunk's losses in a small double array and sum it
-afterwards: a loop that also adds into one running total cannot be vectorised, since
-reordering the additions would change the sum.
+loops run inside `with nogil:`. Two exceptions follow torch on purpose: a difference that
+decides a kink (x - y, margin - y s, margin - x_t + x_j) is formed in the inputs' dtype, so
+float32 inputs hit the kinks where torch does; and the entries of cross_entropy's rows (exp,
+the gradient) are computed in the array's dtype, as in _softmax.pyx, with the sums and the
+loss in double. The numpy twin of each kernel, with the same signature, is in reference.py.
 """
 from cython cimport floating
 from cython.view cimport array as cython_array
@@ -58,10 +55,15 @@ cdef int _check_length(str func, str name, Py_ssize_t length, Py_ssize_t n) exce
 
 
 cdef Py_ssize_t _check_elementwise(str func, const floating[::1] x, const floating[::1] y,
+                                   const floating[::1] weight, const floating[::1] pos_weight,
                                    floating[::1] loss_out, floating[::1] grad_out) except -1:
-    """x, y, loss_out and grad_out (the last two may be None) have one length; returns it."""
+    """x and every other array given (None is skipped) have one length; returns it."""
     cdef Py_ssize_t n = x.shape[0]
     _check_length(func, "target", y.shape[0], n)
+    if weight is not None:
+        _check_length(func, "weight", weight.shape[0], n)
+    if pos_weight is not None:
+        _check_length(func, "pos_weight", pos_weight.shape[0], n)
     if loss_out is not None:
         _check_length(func, "loss_out", loss_out.shape[0], n)
     if grad_out is not None:
@@ -86,6 +88,157 @@ cdef int _check_classes(str func, const floating[:, ::1] x, Py_ssize_t n_targets
     return 0
 
 
+# ---- element-wise losses: one sample -------------------------------------------------------
+# Each returns the loss and its derivative with respect to the first input; the math is the
+# Function's named in the docstring. The regression losses take the error z = x - y, which
+# _element forms in the inputs' dtype, as torch does: the kinks (z = 0, |z| = delta) then fall
+# exactly where torch's do, also in float32.
+
+cdef inline LossGrad _mse(double z) noexcept nogil:
+    """The math: minigrad.ops.loss.MSELoss."""
+    return LossGrad(z * z, 2.0 * z)
+
+
+cdef inline LossGrad _l1(double z) noexcept nogil:
+    """The math: minigrad.ops.loss.L1Loss. sign(z) is 0 at 0 and for NaN, as torch.sign."""
+    return LossGrad(fabs(z), sign(z))
+
+
+cdef inline LossGrad _huber(double z, double delta) noexcept nogil:
+    """The math: minigrad.ops.loss.HuberLoss."""
+    cdef double a = fabs(z)
+    cdef bint outside = a >= delta  # false for NaN: NaN flows through z
+    # Both sides computed, one selected: no branch to mispredict, and a loop the compiler
+    # can vectorise (the sides are a few flops; a wrong guess costs more).
+    return LossGrad(delta * (a - 0.5 * delta) if outside else 0.5 * z * z,
+                    delta * sign(z) if outside else z)
+
+
+cdef inline LossGrad _smooth_l1(double z, double beta) noexcept nogil:
+    """The math: minigrad.ops.loss.SmoothL1Loss. beta > 0: smooth_l1_loss sends beta == 0
+    to _l1, as torch does, so there is no division by 0."""
+    cdef double a = fabs(z)
+    cdef bint outside = a >= beta  # branch-free, as _huber
+    return LossGrad(a - 0.5 * beta if outside else 0.5 * z * z / beta,
+                    sign(z) if outside else z / beta)
+
+
+cdef inline LossGrad _bce(double p, double y, double w) noexcept nogil:
+    """The math: minigrad.ops.loss.BinaryCrossEntropy. log(1 - p) is log1p(-p), as in torch,
+    so a tiny p keeps its digits."""
+    cdef double log_p = log(p), log_1mp = log1p(-p), d = p * (1.0 - p)
+    if log_p < -100.0:  # clamps written so that NaN passes, as torch's std::max
+        log_p = -100.0
+    if log_1mp < -100.0:
+        log_1mp = -100.0
+    if d < BCE_EPSILON:
+        d = BCE_EPSILON
+    return LossGrad(((y - 1.0) * log_1mp - y * log_p) * w, (p - y) / d * w)
+
+
+cdef inline LossGrad _bce_logits(double x, double y, double w, double pw,
+                                 bint has_pos_weight) noexcept nogil:
+    """The math: minigrad.ops.loss.BinaryCrossEntropyWithLogits.
+
+    z = exp(-|x|) is in (0, 1] for any x: log_sigmoid(x) = min(x, 0) - log1p(z) and
+    sigmoid(x) = 1 / (1 + z) (x >= 0) or z / (1 + z) (x < 0) never overflow.
+    Without pos_weight c is exactly 1, as in torch: (1 - 1) y would be NaN for y = +-inf.
+    """
+    cdef double z = exp(-fabs(x))
+    cdef double c = 1.0 + (pw - 1.0) * y if has_pos_weight else 1.0
+    cdef double log_sigmoid = (x if x < 0 else 0.0) - log1p(z)
+    cdef double sigmoid = (1.0 if x >= 0 else z) / (1.0 + z)
+    return LossGrad(w * ((1.0 - y) * x - c * log_sigmoid), w * (c * sigmoid - pw * y))
+
+
+cdef inline LossGrad _kl(double x, double t) noexcept nogil:
+    """The math: minigrad.ops.loss.KLDiv, log_target=False. 0 log 0 = 0 (torch.xlogy); a
+    negative or NaN target gives NaN."""
+    cdef double t_log_t = 0.0 if t == 0 else t * log(t)
+    return LossGrad(t_log_t - t * x, -t)
+
+
+cdef inline LossGrad _kl_log_target(double x, double t) noexcept nogil:
+    """The math: minigrad.ops.loss.KLDiv, log_target=True."""
+    cdef double p = exp(t)
+    return LossGrad(p * (t - x), -p)
+
+
+cdef inline LossGrad _hinge(double h, double y) noexcept nogil:
+    """The math: minigrad.ops.loss.HingeLoss, of h = margin - y s (formed by _element in the
+    input's dtype). Exactly torch.relu's rule: gradient 0 at h = 0, and for NaN the loss is
+    NaN and the gradient passes (-y)."""
+    if h <= 0:  # false for NaN
+        return LossGrad(0.0, 0.0)
+    return LossGrad(h, -y)
+
+
+# ---- element-wise losses: the one loop -------------------------------------------------------
+
+# Which loss _elementwise runs is a type, not a value: each loss has an enum type of its own
+# (with one member, the name the kernels pass), and `Loss` gathers them as a fused type. So
+# Cython compiles _elementwise once per loss (and dtype), the `Loss is ...` tests in _element
+# are decided at compile time, and each kernel gets loops of its own loss only, as if written
+# out by hand. (With `kind` a plain value and a switch in the loop, only gcc's inliner could
+# fold the switch, kernel by kernel, and it stops when its size limits are reached: one
+# version of this file lost the vectorised log of binary_cross_entropy that way.)
+cdef enum _Mse:
+    MSE
+cdef enum _L1:
+    L1
+cdef enum _Huber:
+    HUBER
+cdef enum _SmoothL1:
+    SMOOTH_L1
+cdef enum _Bce:
+    BCE
+cdef enum _BceLogits:
+    BCE_LOGITS
+cdef enum _Kl:
+    KL
+cdef enum _KlLogTarget:
+    KL_LOG_TARGET
+cdef enum _Hinge:
+    HINGE
+
+ctypedef fused Loss:
+    _Mse
+    _L1
+    _Huber
+    _SmoothL1
+    _Bce
+    _BceLogits
+    _Kl
+    _KlLogTarget
+    _Hinge
+
+
+cdef inline LossGrad _element(Loss kind, floating a, floating b, double w, double pw,
+                              bint has_pos_weight, double param) noexcept nogil:
+    """One sample of the loss `kind` names: a is the first input (prediction, probability,
+    logit, log q or score), b the second (target or label), w and pw its weights (1
+    without), param the loss's number (delta, beta or margin). The differences a - b and
+    param - b a are formed here in `floating`, the inputs' dtype."""
+    if Loss is _Mse:
+        return _mse(a - b)
+    elif Loss is _L1:
+        return _l1(a - b)
+    elif Loss is _Huber:
+        return _huber(a - b, param)
+    elif Loss is _SmoothL1:
+        return _smooth_l1(a - b, param)
+    elif Loss is _Bce:
+        return _bce(a, b, w)
+    elif Loss is _BceLogits:
+        return _bce_logits(a, b, w, pw, has_pos_weight)
+    elif Loss is _Kl:
+        return _kl(a, b)
+    elif Loss is _KlLogTarget:
+        return _kl_log_target(a, b)
+    else:
+        return _hinge(<floating> param - b * a, b)
+
+
 cdef inline double _flush(const double* losses, Py_ssize_t m, floating[::1] loss_out,
                           Py_ssize_t start, bint want_loss) noexcept nogil:
     """Copy a chunk's m losses to loss_out[start:start + m] (if wanted); return their sum."""
@@ -102,104 +255,26 @@ cdef inline double _flush(const double* losses, Py_ssize_t m, floating[::1] loss
     return s0 + s1
 
 
-# ---- element-wise losses: one sample -------------------------------------------------------
-# Each returns the loss and its derivative with respect to the prediction. The regression
-# losses take the error z = x - y, which the kernels form in the inputs' dtype, as torch does:
-# the kinks (z = 0, |z| = delta) then fall exactly where torch's do, also in float32.
+cdef double _elementwise(Loss kind, str func, const floating[::1] a, const floating[::1] b,
+                         floating[::1] loss_out, floating[::1] grad_out, double scale,
+                         double param=0.0, const floating[::1] weight=None,
+                         const floating[::1] pos_weight=None) except? -1:
+    """The loop of every element-wise kernel, compiled once per loss `kind` (see Loss):
+    checks the lengths, then in chunks of CHUNK samples stores the losses in `losses` (and
+    the gradient times scale in grad_out), and _flush sums each chunk and copies it to
+    loss_out. Returns the sum of the losses. a, b, param, weight and pos_weight are
+    _element's; only the kernels that have weights pass them (a None memoryview built at
+    each call would cost more than a small loss).
 
-cdef inline LossGrad _mse(double z) noexcept nogil:
-    """l = z^2;  dl/dx = 2 z, z = x - y."""
-    return LossGrad(z * z, 2.0 * z)
-
-
-cdef inline LossGrad _l1(double z) noexcept nogil:
-    """l = |z|;  dl/dx = sign(z): 0 at z == 0, and for NaN (as torch)."""
-    return LossGrad(fabs(z), sign(z))
-
-
-cdef inline LossGrad _huber(double z, double delta) noexcept nogil:
-    """l = z^2 / 2 if |z| < delta else delta (|z| - delta / 2), z = x - y;
-    dl/dx = z, or delta sign(z) where |z| >= delta (+-delta at the joint; NaN for NaN)."""
-    cdef double a = fabs(z)
-    cdef bint outside = a >= delta  # false for NaN: NaN flows through z
-    # Both sides computed, one selected: no branch to mispredict, and a loop the compiler
-    # can vectorise (the sides are a few flops; a wrong guess costs more).
-    return LossGrad(delta * (a - 0.5 * delta) if outside else 0.5 * z * z,
-                    delta * sign(z) if outside else z)
-
-
-cdef inline LossGrad _smooth_l1(double z, double beta) noexcept nogil:
-    """l = z^2 / (2 beta) if |z| < beta else |z| - beta / 2, z = x - y;
-    dl/dx = z / beta, or sign(z) where |z| >= beta. The caller sends beta == 0 to _l1."""
-    cdef double a = fabs(z)
-    cdef bint outside = a >= beta  # branch-free, as _huber
-    return LossGrad(a - 0.5 * beta if outside else 0.5 * z * z / beta,
-                    sign(z) if outside else z / beta)
-
-
-cdef inline LossGrad _bce(double p, double y, double w) noexcept nogil:
-    """l = -w (y max(log p, -100) + (1 - y) max(log(1 - p), -100));
-    dl/dp = w (p - y) / max(p (1 - p), 1e-12)."""
-    cdef double log_p = log(p), log_1mp = log1p(-p), d = p * (1.0 - p)
-    if log_p < -100.0:  # clamps written so that NaN passes, as torch's std::max
-        log_p = -100.0
-    if log_1mp < -100.0:
-        log_1mp = -100.0
-    if d < BCE_EPSILON:
-        d = BCE_EPSILON
-    return LossGrad(((y - 1.0) * log_1mp - y * log_p) * w, (p - y) / d * w)
-
-
-cdef inline LossGrad _bce_logits(double x, double y, double w, double pw,
-                                 bint has_pos_weight) noexcept nogil:
-    """With c = 1 + (pw - 1) y:  l = w ((1 - y) x - c log_sigmoid(x));
-    dl/dx = w (c sigmoid(x) - pw y).
-
-    z = exp(-|x|) is in (0, 1] for any x: log_sigmoid(x) = min(x, 0) - log1p(z) and
-    sigmoid(x) = 1 / (1 + z) (x >= 0) or z / (1 + z) (x < 0) never overflow.
-    Without pos_weight c is exactly 1, as in torch: (1 - 1) y would be NaN for y = +-inf.
+    Each chunk's losses wait in a small double array to be summed afterwards: a loop that
+    also added into one running total could not be vectorised, since reordering the
+    additions would change the sum. The flags tested in the loops (has_weight, ...) are
+    loop-invariant, and gcc unswitches them: gcc 12 vectorises every loop here, for each
+    loss and dtype (-fopt-info-vec, and the same SIMD code as eight loops written out).
     """
-    cdef double z = exp(-fabs(x))
-    cdef double c = 1.0 + (pw - 1.0) * y if has_pos_weight else 1.0
-    cdef double log_sigmoid = (x if x < 0 else 0.0) - log1p(z)
-    cdef double sigmoid = (1.0 if x >= 0 else z) / (1.0 + z)
-    return LossGrad(w * ((1.0 - y) * x - c * log_sigmoid), w * (c * sigmoid - pw * y))
-
-
-cdef inline LossGrad _kl(double x, double t) noexcept nogil:
-    """x = log q:  l = t log t - t x (0 log 0 = 0, torch.xlogy);  dl/dx = -t.
-    A negative or NaN target gives NaN (t log t), as in torch."""
-    cdef double t_log_t = 0.0 if t == 0 else t * log(t)
-    return LossGrad(t_log_t - t * x, -t)
-
-
-cdef inline LossGrad _kl_log_target(double x, double t) noexcept nogil:
-    """x = log q, t = log p:  l = exp(t) (t - x);  dl/dx = -exp(t)."""
-    cdef double p = exp(t)
-    return LossGrad(p * (t - x), -p)
-
-
-cdef inline LossGrad _hinge(double h, double y) noexcept nogil:
-    """h = margin - y s (formed by the caller in the input's dtype):  l = relu(h) = max(0, h);
-    dl/ds = -y where h > 0, else 0. Exactly torch.relu's rule: 0 at 0, and for NaN the
-    loss is NaN and the gradient passes (-y)."""
-    if h <= 0:  # false for NaN
-        return LossGrad(0.0, 0.0)
-    return LossGrad(h, -y)
-
-
-# ---- element-wise losses: the kernels --------------------------------------------------------
-# Each kernel: chunks of CHUNK samples; per chunk, one loop stores the losses in `losses`
-# (and the gradient in grad_out), then _flush sums them and copies them to loss_out.
-
-def mse_loss(const floating[::1] x,   # IN  (n,) prediction
-             const floating[::1] y,   # IN  (n,) target
-             floating[::1] loss_out,  # OUT (n,) (x - y)^2, or None
-             floating[::1] grad_out,  # OUT (n,) 2 (x - y) * scale, or None
-             double scale):
-    """Squared error: l_i = (x_i - y_i)^2;  dl_i/dx_i = 2 (x_i - y_i). Returns sum_i l_i."""
-    cdef Py_ssize_t n = _check_elementwise("mse_loss", x, y, loss_out, grad_out)
+    cdef Py_ssize_t n = _check_elementwise(func, a, b, weight, pos_weight, loss_out, grad_out)
     cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
+    cdef bint has_weight = weight is not None, has_pos_weight = pos_weight is not None
     cdef Py_ssize_t chunk, start, i, m
     cdef double total = 0.0
     cdef double losses[CHUNK]
@@ -208,45 +283,45 @@ def mse_loss(const floating[::1] x,   # IN  (n,) prediction
         for chunk in range((n + CHUNK - 1) // CHUNK):
             start = chunk * CHUNK
             m = min(<Py_ssize_t> CHUNK, n - start)
+            # Two loops, with and without the gradient, rather than one `if want_grad` in
+            # the loop: gcc would have to unswitch it, and did not for smooth_l1's body.
             if want_grad:
                 for i in range(m):
-                    r = _mse(x[start + i] - y[start + i])
+                    r = _element(kind, a[start + i], b[start + i],
+                                 weight[start + i] if has_weight else 1.0,
+                                 pos_weight[start + i] if has_pos_weight else 1.0,
+                                 has_pos_weight, param)
                     losses[i] = r.loss
                     grad_out[start + i] = <floating> (r.grad * scale)
             else:
                 for i in range(m):
-                    losses[i] = _mse(x[start + i] - y[start + i]).loss
+                    losses[i] = _element(kind, a[start + i], b[start + i],
+                                         weight[start + i] if has_weight else 1.0,
+                                         pos_weight[start + i] if has_pos_weight else 1.0,
+                                         has_pos_weight, param).loss
             total += _flush(losses, m, loss_out, start, want_loss)
     return total
+
+
+# ---- element-wise losses: the kernels --------------------------------------------------------
+# Each names its loss and passes its arrays and number on to _elementwise.
+
+def mse_loss(const floating[::1] x,   # IN  (n,) prediction
+             const floating[::1] y,   # IN  (n,) target
+             floating[::1] loss_out,  # OUT (n,) per-sample loss, or None
+             floating[::1] grad_out,  # OUT (n,) gradient * scale, or None
+             double scale):
+    """The math: minigrad.ops.loss.MSELoss. Returns the sum of the losses."""
+    return _elementwise(MSE, "mse_loss", x, y, loss_out, grad_out, scale)
 
 
 def l1_loss(const floating[::1] x,   # IN  (n,) prediction
             const floating[::1] y,   # IN  (n,) target
-            floating[::1] loss_out,  # OUT (n,) |x - y|, or None
-            floating[::1] grad_out,  # OUT (n,) sign(x - y) * scale, or None
+            floating[::1] loss_out,  # OUT (n,) per-sample loss, or None
+            floating[::1] grad_out,  # OUT (n,) gradient * scale, or None
             double scale):
-    """Absolute error: l_i = |x_i - y_i|;  dl_i/dx_i = sign(x_i - y_i), 0 where x_i == y_i
-    (as torch; scikit-learn's is -1 there). Returns sum_i l_i."""
-    cdef Py_ssize_t n = _check_elementwise("l1_loss", x, y, loss_out, grad_out)
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if want_grad:
-                for i in range(m):
-                    r = _l1(x[start + i] - y[start + i])
-                    losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    losses[i] = _l1(x[start + i] - y[start + i]).loss
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    """The math: minigrad.ops.loss.L1Loss. Returns the sum of the losses."""
+    return _elementwise(L1, "l1_loss", x, y, loss_out, grad_out, scale)
 
 
 def huber_loss(const floating[::1] x,   # IN  (n,) prediction
@@ -255,31 +330,8 @@ def huber_loss(const floating[::1] x,   # IN  (n,) prediction
                floating[::1] loss_out,  # OUT (n,) per-sample loss, or None
                floating[::1] grad_out,  # OUT (n,) gradient * scale, or None
                double scale):
-    """Huber loss, with z = x - y:
-    l = z^2 / 2 if |z| < delta else delta (|z| - delta / 2);
-    dl/dx = z if |z| < delta else delta sign(z) (+-delta at |z| = delta). Returns sum_i l_i.
-    huber(delta) = delta * smooth_l1(beta=delta).
-    """
-    cdef Py_ssize_t n = _check_elementwise("huber_loss", x, y, loss_out, grad_out)
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if want_grad:
-                for i in range(m):
-                    r = _huber(x[start + i] - y[start + i], delta)
-                    losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    losses[i] = _huber(x[start + i] - y[start + i], delta).loss
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    """The math: minigrad.ops.loss.HuberLoss. Returns the sum of the losses."""
+    return _elementwise(HUBER, "huber_loss", x, y, loss_out, grad_out, scale, delta)
 
 
 def smooth_l1_loss(const floating[::1] x,   # IN  (n,) prediction
@@ -288,33 +340,11 @@ def smooth_l1_loss(const floating[::1] x,   # IN  (n,) prediction
                    floating[::1] loss_out,  # OUT (n,) per-sample loss, or None
                    floating[::1] grad_out,  # OUT (n,) gradient * scale, or None
                    double scale):
-    """Smooth L1 loss, with z = x - y:
-    l = z^2 / (2 beta) if |z| < beta else |z| - beta / 2;
-    dl/dx = z / beta if |z| < beta else sign(z). Returns sum_i l_i.
-    beta = 0 is exactly l1_loss (as torch, which calls l1_loss then): no division by 0.
-    """
+    """The math: minigrad.ops.loss.SmoothL1Loss. Returns the sum of the losses.
+    beta = 0 runs l1_loss (as torch does): no division by 0."""
     if beta == 0:
         return l1_loss(x, y, loss_out, grad_out, scale)
-    cdef Py_ssize_t n = _check_elementwise("smooth_l1_loss", x, y, loss_out, grad_out)
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if want_grad:
-                for i in range(m):
-                    r = _smooth_l1(x[start + i] - y[start + i], beta)
-                    losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    losses[i] = _smooth_l1(x[start + i] - y[start + i], beta).loss
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    return _elementwise(SMOOTH_L1, "smooth_l1_loss", x, y, loss_out, grad_out, scale, beta)
 
 
 def binary_cross_entropy(const floating[::1] p,       # IN  (n,) probabilities in [0, 1]
@@ -323,39 +353,10 @@ def binary_cross_entropy(const floating[::1] p,       # IN  (n,) probabilities i
                          floating[::1] loss_out,      # OUT (n,) per-sample loss, or None
                          floating[::1] grad_out,      # OUT (n,) gradient * scale, or None
                          double scale):
-    """Binary cross-entropy of probabilities:
-    l = -w (y max(log p, -100) + (1 - y) max(log(1 - p), -100));
-    dl/dp = w (p - y) / max(p (1 - p), 1e-12). Returns sum_i l_i.
-
-    The clamps are PyTorch's: at p = 0 or 1 the loss is at most 100 per sample and the
-    gradient at most about 1e12 (torch's 1e-12 is a float32 constant, and so is ours).
-    log(1 - p) is log1p(-p), as in torch.
-    """
-    cdef Py_ssize_t n = _check_elementwise("binary_cross_entropy", p, y, loss_out, grad_out)
-    cdef bint has_weight = weight is not None
-    if has_weight:
-        _check_length("binary_cross_entropy", "weight", weight.shape[0], n)
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if want_grad:
-                for i in range(m):
-                    r = _bce(p[start + i], y[start + i],
-                             weight[start + i] if has_weight else 1.0)
-                    losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    losses[i] = _bce(p[start + i], y[start + i],
-                                     weight[start + i] if has_weight else 1.0).loss
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    """The math: minigrad.ops.loss.BinaryCrossEntropy. Returns the sum of the losses.
+    The clamps are PyTorch's, 1e-12 its float32 constant (see _bce)."""
+    return _elementwise(BCE, "binary_cross_entropy", p, y, loss_out, grad_out, scale, 0.0,
+                        weight)
 
 
 def binary_cross_entropy_with_logits(
@@ -366,43 +367,10 @@ def binary_cross_entropy_with_logits(
         floating[::1] loss_out,          # OUT (n,) per-sample loss, or None
         floating[::1] grad_out,          # OUT (n,) gradient * scale, or None
         double scale):
-    """Binary cross-entropy of sigmoid(x), from the logit x; with c = 1 + (pw - 1) y:
-    l = w ((1 - y) x - c log_sigmoid(x));  dl/dx = w (c sigmoid(x) - pw y).
-    Returns sum_i l_i. Finite for every finite logit (log_sigmoid never takes exp of a
-    positive number); pos_weight pw scales the loss of the positive class.
-    """
-    cdef Py_ssize_t n = _check_elementwise("binary_cross_entropy_with_logits", x, y,
-                                           loss_out, grad_out)
-    cdef bint has_weight = weight is not None, has_pos_weight = pos_weight is not None
-    if has_weight:
-        _check_length("binary_cross_entropy_with_logits", "weight", weight.shape[0], n)
-    if has_pos_weight:
-        _check_length("binary_cross_entropy_with_logits", "pos_weight", pos_weight.shape[0], n)
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if want_grad:
-                for i in range(m):
-                    r = _bce_logits(x[start + i], y[start + i],
-                                    weight[start + i] if has_weight else 1.0,
-                                    pos_weight[start + i] if has_pos_weight else 1.0,
-                                    has_pos_weight)
-                    losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    losses[i] = _bce_logits(x[start + i], y[start + i],
-                                            weight[start + i] if has_weight else 1.0,
-                                            pos_weight[start + i] if has_pos_weight else 1.0,
-                                            has_pos_weight).loss
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    """The math: minigrad.ops.loss.BinaryCrossEntropyWithLogits. Returns the sum of the
+    losses, finite for every finite logit (exp(-|x|), see _bce_logits)."""
+    return _elementwise(BCE_LOGITS, "binary_cross_entropy_with_logits", x, y, loss_out,
+                        grad_out, scale, 0.0, weight, pos_weight)
 
 
 def kl_div(const floating[::1] x,   # IN  (n,) log-probabilities log q
@@ -411,35 +379,10 @@ def kl_div(const floating[::1] x,   # IN  (n,) log-probabilities log q
            floating[::1] loss_out,  # OUT (n,) per-sample loss, or None
            floating[::1] grad_out,  # OUT (n,) gradient * scale, or None
            double scale):
-    """Kullback-Leibler divergence, pointwise, with x = log q:
-    log_target False:  l = t log t - t x (0 log 0 = 0, as torch.xlogy);  dl/dx = -t;
-    log_target True:   l = exp(t) (t - x);                                dl/dx = -exp(t).
-    Returns sum_i l_i. A negative or NaN target gives NaN (t log t), as in torch.
-    """
-    cdef Py_ssize_t n = _check_elementwise("kl_div", x, t, loss_out, grad_out)
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if log_target:
-                for i in range(m):
-                    r = _kl_log_target(x[start + i], t[start + i])
-                    losses[i] = r.loss
-                    if want_grad:
-                        grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    r = _kl(x[start + i], t[start + i])
-                    losses[i] = r.loss
-                    if want_grad:
-                        grad_out[start + i] = <floating> (r.grad * scale)
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    """The math: minigrad.ops.loss.KLDiv. Returns the sum of the losses."""
+    if log_target:
+        return _elementwise(KL_LOG_TARGET, "kl_div", x, t, loss_out, grad_out, scale)
+    return _elementwise(KL, "kl_div", x, t, loss_out, grad_out, scale)
 
 
 def hinge_loss(const floating[::1] s,   # IN  (n,) scores
@@ -448,34 +391,20 @@ def hinge_loss(const floating[::1] s,   # IN  (n,) scores
                floating[::1] loss_out,  # OUT (n,) per-sample loss, or None
                floating[::1] grad_out,  # OUT (n,) gradient * scale, or None
                double scale):
-    """Binary SVM hinge loss, h = margin - y s:  l = max(0, h);
-    dl/ds = -y where h > 0, else 0 (0 exactly at the margin, as torch.relu at 0).
-    Returns sum_i l_i. As torch.relu(h), a NaN score gives loss NaN and gradient -y.
-    """
-    cdef Py_ssize_t n = _check_elementwise("hinge_loss", s, y, loss_out, grad_out)
-    cdef floating margin_ = <floating> margin
-    cdef bint want_loss = loss_out is not None, want_grad = grad_out is not None
-    cdef Py_ssize_t chunk, start, i, m
-    cdef double total = 0.0
-    cdef double losses[CHUNK]
-    cdef LossGrad r
-    with nogil:
-        for chunk in range((n + CHUNK - 1) // CHUNK):
-            start = chunk * CHUNK
-            m = min(<Py_ssize_t> CHUNK, n - start)
-            if want_grad:
-                for i in range(m):
-                    r = _hinge(margin_ - y[start + i] * s[start + i], y[start + i])
-                    losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
-            else:
-                for i in range(m):
-                    losses[i] = _hinge(margin_ - y[start + i] * s[start + i], y[start + i]).loss
-            total += _flush(losses, m, loss_out, start, want_loss)
-    return total
+    """The math: minigrad.ops.loss.HingeLoss. Returns the sum of the losses."""
+    return _elementwise(HINGE, "hinge_loss", s, y, loss_out, grad_out, scale, margin)
 
 
 # ---- class losses: one row -------------------------------------------------------------------
+
+cdef double _normalised(double total, double norm, bint mean) noexcept:
+    """What cross_entropy and nll_loss return: the total, or with mean, the total divided by
+    norm = the sum of w_t over the rows not ignored (as their gradient is); NaN if norm == 0
+    (their gradient is then 0)."""
+    if not mean:
+        return total
+    return total / norm if norm != 0 else NAN
+
 
 cdef inline double _target_weight_sum(const int64_t[::1] target, const floating[::1] weight,
                                       bint has_weight, int64_t ignore_index) noexcept nogil:
@@ -492,10 +421,9 @@ cdef inline double _target_weight_sum(const int64_t[::1] target, const floating[
 cdef inline double _shifted_weighted_sum(const floating[::1] x, double m,
                                          const floating[::1] weight,
                                          bint has_weight) noexcept nogil:
-    """sum_c w_c (x_c - m), with w_c = 1 without weights. With m = max(x) and
-    logp_c = (x_c - m) - log(sum exp), this is the smoothing term: sum_c w_c (-logp_c)
-    = W log(sum exp) - sum_c w_c (x_c - m). Each x_c - m is formed first, so logits of
-    1e30 lose no digits."""
+    """sum_c w_c (x_c - m), with w_c = 1 without weights: the part of the smoothing term
+    sum_c w_c (-logp_c) = W log(sum exp) - sum_c w_c (x_c - m) that is not the log-sum-exp.
+    Each x_c - m is formed first, so logits of 1e30 lose no digits."""
     cdef Py_ssize_t c
     cdef double s = 0.0
     if has_weight:
@@ -512,10 +440,10 @@ cdef inline void _ce_row_grad(floating[::1] g, Py_ssize_t t, double sum_exp,
                               const floating[::1] weight, bint has_weight) noexcept nogil:
     """g holds e = exp(x - max) on entry, and the gradient of the row's loss on exit.
 
-    The loss is l = -sum_c q_c logp_c with q_c = per_class w_c + to_target [c == t]
-    (per_class = eps / C, to_target = (1 - eps) w_t, both divided by norm), and
-    d(-logp_c)/dx_k = p_k - [c == k], so dl/dx_k = p_k Q - q_k with Q = sum_c q_c
-    = per_class (w_t + w_rest) + to_target, p_k = e_k / sum_exp.
+    CrossEntropy's gradient (minigrad.ops.loss), written as dl/dx_k = p_k Q - q_k: the row's
+    loss is -sum_c q_c logp_c with q_c = per_class w_c + to_target [c == t] (per_class =
+    eps / C, to_target = (1 - eps) w_t, both divided by norm), Q = sum_c q_c
+    = per_class (w_t + w_rest) + to_target, and p_k = e_k / sum_exp.
 
     Everything is rounded to the array's dtype first, so a float32 row is computed in
     float32, and Q is built from the very q_t that is subtracted at t: with one class
@@ -539,8 +467,9 @@ cdef inline double _log_prob_dot(const floating[::1] x, double m, double log_sum
                                  const floating[::1] target, double eps,
                                  const floating[::1] weight, bint has_weight,
                                  double* wt_sum) noexcept nogil:
-    """Returns -sum_c w_c t'_c logp_c and stores sum_c w_c t'_c in wt_sum, with the smoothed
-    target t'_c = t_c (1 - eps) + eps / C and logp_c = (x_c - m) - log_sum_exp."""
+    """The loss of one row of CrossEntropyProbs (minigrad.ops.loss), with
+    logp_c = (x_c - m) - log_sum_exp; stores sum_c w_c t'_c (t' the smoothed target) in
+    wt_sum, for the gradient."""
     cdef Py_ssize_t c, n_classes = x.shape[0]
     cdef double wt, s = 0.0, loss = 0.0
     for c in range(n_classes):
@@ -556,11 +485,10 @@ cdef inline double _log_prob_dot(const floating[::1] x, double m, double log_sum
 cdef inline double _multi_margin_row(const floating[::1] x, Py_ssize_t t, floating x_t, int p,
                                      double margin, double w_t, double scale,
                                      floating* g) noexcept nogil:
-    """l = sum_{j != t, h_j > 0} w_t h_j^p / C, h_j = margin - x_t + x_j. Unless g is NULL
-    (loss only), writes the gradient row g: w_t p h_j^(p-1) / C * scale at each such j (0 at
-    the other j), minus their sum at t. The caller reads x_t = x[t]: there, in the kernel,
-    the debug build's bounds check raises for a label out of range (in a noexcept helper
-    it could only print the error and go on)."""
+    """The loss of one row of MultiMarginLoss (minigrad.ops.loss); unless g is NULL (loss
+    only), writes the row's gradient times scale into g. The caller reads x_t = x[t]: there,
+    in the kernel, the debug build's bounds check raises for a label out of range (in a
+    noexcept helper it could only print the error and go on)."""
     cdef bint want_grad = g != NULL
     cdef Py_ssize_t j, n_classes = x.shape[0]
     cdef floating margin_ = <floating> margin
@@ -596,18 +524,14 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
                   bint mean,
                   floating[::1] loss_out,       # OUT (n,) l_i, unnormalised, or None
                   floating[:, ::1] grad_out):   # OUT (n, C) dl/dx (normalised if mean), or None
-    """Fused log-softmax + negative log-likelihood, with class weights, ignore_index and
-    label smoothing eps. For a row i with target t != ignore_index, logp = log_softmax(x_i),
-    p = softmax(x_i), w_c the class weights, W = sum_c w_c:
-
-        l_i = (1 - eps) w_t (-logp_t) + (eps / C) sum_c w_c (-logp_c)
-        dl_i/dx_i = (1 - eps) w_t (p - onehot_t) + (eps / C) (W p - w)
+    """The math: minigrad.ops.loss.CrossEntropy (log-softmax fused with the negative
+    log-likelihood). Returns the sum of the losses, or with mean their weighted mean (see
+    _normalised).
 
     -logp_c = log(sum_k exp(x_k - m)) - (x_c - m), m = max_k x_k: stable for any finite
     logit, never log(softmax). One exp per logit: exp(x - m) is kept in grad_out and gives
     both the log-sum-exp and, scaled, the gradient. An ignored row has l_i = 0 and a zero
-    gradient row. Returns sum_i l_i; with mean, divided by norm = sum over rows not ignored
-    of w_t, and so is the gradient; if norm == 0, NaN and a zero gradient.
+    gradient row.
 
     Rows are processed in blocks of about BLOCK entries: shift each row by its max, exp of
     the whole block at once (a vectorised exp needs long runs, and 10-class rows are not),
@@ -628,21 +552,16 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
     if mean:
         with nogil:
             norm = _target_weight_sum(target, weight, has_weight, ignore_index)
-        if norm == 0:  # nothing to average: the loss is NaN, the gradient 0
-            if want_grad:
-                with nogil:
-                    for i in range(n):
-                        fill_zero(grad_out[i])
-            want_grad = False
+    if want_grad and (norm == 0 or n_classes == 0):  # nothing to average, or no classes
+        with nogil:
+            for i in range(n):
+                fill_zero(grad_out[i])
+        want_grad = False
     if n == 0 or n_classes == 0:  # no rows, or none that counts (targets all ignored)
         if want_loss:
             with nogil:
                 fill_zero(loss_out)
-        if want_grad:
-            with nogil:
-                for i in range(n):
-                    fill_zero(grad_out[i])
-        return NAN if mean else 0.0
+        return _normalised(0.0, norm, mean)
     if want_grad:
         work = grad_out
     else:  # loss only: exponentials go to a scratch block, reused block after block
@@ -685,9 +604,7 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
                 total += l
                 if want_loss:
                     loss_out[i] = <floating> l
-    if mean:
-        return total / norm if norm != 0 else NAN
-    return total
+    return _normalised(total, norm, mean)
 
 
 cdef floating[:, ::1] _scratch(Py_ssize_t rows, Py_ssize_t n_classes,
@@ -706,14 +623,10 @@ def cross_entropy_probs(const floating[:, ::1] x,       # IN  (n, C) logits
                         floating[::1] loss_out,         # OUT (n,) l_i, or None
                         floating[:, ::1] grad_out,      # OUT (n, C) dl/dx * scale, or None
                         double scale):
-    """Cross-entropy against class probabilities (soft labels). With the smoothed target
-    t'_c = t_c (1 - eps) + eps / C, logp = log_softmax(x_i), p = softmax(x_i):
-
-        l_i = -sum_c w_c t'_c logp_c
-        dl_i/dx_k = p_k sum_c w_c t'_c - w_k t'_k
-
-    Returns sum_i l_i; the gradient is multiplied by `scale` (1/n for 'mean': with soft
-    labels torch averages over the rows, not over the weights).
+    """The math: minigrad.ops.loss.CrossEntropyProbs (soft labels). Returns the sum of the
+    losses; the gradient is multiplied by `scale` (1/n for 'mean': with soft labels torch
+    averages over the rows, not over the weights). Row by row: exp(x - max) is kept in
+    grad_out's row (or one scratch row) and gives the log-sum-exp and the gradient.
     """
     _check_classes("cross_entropy_probs", x, target.shape[0], weight, loss_out, grad_out)
     if target.shape[1] != x.shape[1]:
@@ -739,7 +652,7 @@ def cross_entropy_probs(const floating[:, ::1] x,       # IN  (n, C) logits
             log_sum_exp = log(sum_exp)
             l = _log_prob_dot(x[i], m, log_sum_exp, target[i], eps, weight, has_weight,
                               &wt_sum)
-            if want_grad:  # g_k = (p_k sum_c w_c t'_c - w_k t'_k) * scale
+            if want_grad:  # p_k = work[k] / sum_exp
                 a = wt_sum / sum_exp
                 for c in range(n_classes):
                     grad_out[i, c] = <floating> (
@@ -759,12 +672,9 @@ def nll_loss(const floating[:, ::1] logp,    # IN  (n, C) log-probabilities
              bint mean,
              floating[::1] loss_out,         # OUT (n,) l_i, unnormalised, or None
              floating[:, ::1] grad_out):     # OUT (n, C) dl/dlogp (normalised if mean), or None
-    """Negative log-likelihood: for a row with target t != ignore_index,
-    l_i = -w_t logp[i, t];  dl_i/dlogp_i = -w_t at column t, 0 elsewhere.
-    An ignored row has l_i = 0 and a zero gradient row. Returns sum_i l_i; with mean,
-    divided by norm = sum over rows not ignored of w_t, and so is the gradient; if
-    norm == 0, NaN and a zero gradient.
-    """
+    """The math: minigrad.ops.loss.NLLLoss. Returns the sum of the losses, or with mean
+    their weighted mean (see _normalised). An ignored row has l_i = 0 and a zero gradient
+    row."""
     _check_classes("nll_loss", logp, target.shape[0], weight, loss_out, grad_out)
     cdef Py_ssize_t n = logp.shape[0], i, t
     cdef bint has_weight = weight is not None
@@ -786,9 +696,7 @@ def nll_loss(const floating[:, ::1] logp,    # IN  (n, C) log-probabilities
             total += l
             if want_loss:
                 loss_out[i] = <floating> l
-    if mean:
-        return total / norm if norm != 0 else NAN
-    return total
+    return _normalised(total, norm, mean)
 
 
 def multi_margin_loss(const floating[:, ::1] x,   # IN  (n, C) scores
@@ -799,16 +707,9 @@ def multi_margin_loss(const floating[:, ::1] x,   # IN  (n, C) scores
                       floating[::1] loss_out,     # OUT (n,) l_i, or None
                       floating[:, ::1] grad_out,  # OUT (n, C) dl/dx * scale, or None
                       double scale):
-    """Multi-class hinge (SVM) loss, p in {1, 2}. With t = target[i] and, for j != t,
-    h_j = margin - x[i, t] + x[i, j]:
-
-        l_i = sum_{j != t, h_j > 0} w_t h_j^p / C
-        dl_i/dx[i, j] = w_t p h_j^(p-1) / C for j != t with h_j > 0 (0 for the others),
-        and minus the sum of those at column t.
-
-    Strictly positive hinge: a term exactly at 0 adds neither loss nor gradient, and so
-    does a NaN one (as in torch). Returns sum_i l_i; the gradient is multiplied by `scale`.
-    """
+    """The math: minigrad.ops.loss.MultiMarginLoss. Returns the sum of the losses; the
+    gradient is multiplied by `scale`. h_j = margin - x_t + x_j is formed in the input's
+    dtype, as torch does: the same terms are exactly 0 (and add nothing, as NaN ones)."""
     _check_classes("multi_margin_loss", x, target.shape[0], weight, loss_out, grad_out)
     if p != 1 and p != 2:
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")

@@ -1,4 +1,5 @@
-"""Type stub for the compiled softmax kernels (_softmax.pyx).
+"""Type stub for the compiled softmax kernels (_softmax.pyx); the math is in the docstrings
+of minigrad.ops.softmax.Softmax and LogSoftmax.
 
 Every function works along the last axis of C-contiguous (n, C) arrays of float32 or
 float64 (all arguments of one call share the dtype and shape) and writes into `out`,

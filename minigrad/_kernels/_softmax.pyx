@@ -2,13 +2,15 @@
 # boundscheck / wraparound / initializedcheck come from setup.py, so MINIGRAD_CYTHON_DEBUG=1 can turn them on
 """Softmax and log-softmax along the last axis of a C-contiguous (n, C) array.
 
-Each `def` takes its inputs, marked `# IN`, and writes into an output the caller allocated,
-marked `# OUT`, of the same shape and dtype (float32 or float64). `out` must not share
-memory with an input. The work is done row by row in `cdef inline ... noexcept nogil`
-helpers, inside `with nogil:`; the ones shared with the loss kernels (row_max, row_sum,
-typed_exp, ...) live in _math.pxd. Sums are accumulated in double, where rounding errors
-would pile up; the work on each entry is done in the array's dtype, as PyTorch does, so
-float32 loops handle twice as many entries per SIMD instruction.
+The math (formulas and gradients) is in the docstrings of minigrad.ops.softmax.Softmax and
+LogSoftmax; this file says how the kernels compute it. Each `def` takes its inputs, marked
+`# IN`, and writes into an output the caller allocated, marked `# OUT`, of the same shape
+and dtype (float32 or float64). `out` must not share memory with an input. The work is done
+row by row in `cdef inline ... noexcept nogil` helpers, inside `with nogil:`; the ones
+shared with the loss kernels (row_max, row_sum, typed_exp, ...) live in _math.pxd. Sums are
+accumulated in double, where rounding errors would pile up; the work on each entry is done
+in the array's dtype, as PyTorch does, so float32 loops handle twice as many entries per
+SIMD instruction.
 
 NaN and inf come out as in PyTorch: a row holding a NaN or a +inf, or made only of -inf,
 gives a row of NaN; a -inf logit among finite ones gets probability 0.
@@ -57,7 +59,8 @@ cdef inline double _exp_shifted(const floating[::1] x, floating shift, floating[
 
 
 cdef inline void _softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
-    """out = exp(x - max) / sum(exp(x - max))."""
+    """Softmax of one row. Subtracting the row max changes nothing mathematically and makes
+    the largest exponent 0, so exp cannot overflow for any finite input."""
     cdef Py_ssize_t k, n_classes = x.shape[0]
     cdef floating scale = <floating> (1.0 / _exp_shifted(x, <floating> row_max(x), out))
     for k in range(n_classes):
@@ -65,7 +68,9 @@ cdef inline void _softmax_row(const floating[::1] x, floating[::1] out) noexcept
 
 
 cdef inline void _log_softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
-    """out = (x - max) - log(sum(exp(x - max))); `out` holds the exponentials meanwhile."""
+    """Log-softmax of one row, as (x - max) - log(sum(exp(x - max))): never log(softmax(x)),
+    which gives -inf as soon as a probability underflows to 0. `out` holds the
+    exponentials meanwhile."""
     cdef Py_ssize_t k, n_classes = x.shape[0]
     cdef floating m = <floating> row_max(x)  # one of the entries: the cast is exact
     cdef floating log_total = <floating> log(_exp_shifted(x, m, out))
@@ -75,7 +80,8 @@ cdef inline void _log_softmax_row(const floating[::1] x, floating[::1] out) noex
 
 cdef inline void _softmax_backward_row(const floating[::1] y, const floating[::1] grad,
                                        floating[::1] out) noexcept nogil:
-    """out = y * (grad - sum(grad * y))."""
+    """Softmax's gradient for one row, from its output y: one dot product, the C x C
+    Jacobian is never built."""
     cdef Py_ssize_t k
     cdef floating dot = <floating> row_dot(grad, y)
     for k in range(y.shape[0]):
@@ -84,7 +90,7 @@ cdef inline void _softmax_backward_row(const floating[::1] y, const floating[::1
 
 cdef inline void _log_softmax_backward_row(const floating[::1] y, const floating[::1] grad,
                                            floating[::1] out) noexcept nogil:
-    """out = grad - exp(y) * sum(grad)."""
+    """Log-softmax's gradient for one row, from its output y (softmax = exp(y))."""
     cdef Py_ssize_t k
     cdef floating total = <floating> row_sum(grad)
     for k in range(y.shape[0]):
@@ -93,68 +99,80 @@ cdef inline void _log_softmax_backward_row(const floating[::1] y, const floating
 
 cdef int _check_shapes(str func, const floating[:, ::1] a, str a_name,
                        const floating[:, ::1] b, str b_name) except -1:
-    """Kernels run without bounds checks, so a shape mismatch must stop here."""
-    if a.shape[0] != b.shape[0] or a.shape[1] != b.shape[1]:
+    """Kernels run without bounds checks, so a shape mismatch must stop here (b may be None)."""
+    if b is not None and (a.shape[0] != b.shape[0] or a.shape[1] != b.shape[1]):
         raise ValueError(f"{func}: {b_name} has shape ({b.shape[0]}, {b.shape[1]}) "
                          f"but {a_name} has shape ({a.shape[0]}, {a.shape[1]})")
     return 0
 
 
-# ---- the kernels: a loop over rows --------------------------------------------------------
+# ---- the kernels: one loop over rows -------------------------------------------------------
+
+# What _each_row does to a row is a type, not a value, as the element-wise losses' kind in
+# _loss.pyx: each op has an enum type of its own (with one member, the name the kernels
+# pass), gathered in the fused type Row, so that Cython compiles _each_row once per op (and
+# dtype) and the `Row is ...` tests are decided at compile time. Each kernel's loop then
+# holds its own row helper only, vectorised as when each kernel had its loop written out
+# (a test of a value in the loop cost log_softmax_backward its vectorised expf).
+cdef enum _Softmax:
+    SOFTMAX
+cdef enum _LogSoftmax:
+    LOG_SOFTMAX
+cdef enum _SoftmaxBackward:
+    SOFTMAX_BACKWARD
+cdef enum _LogSoftmaxBackward:
+    LOG_SOFTMAX_BACKWARD
+
+ctypedef fused Row:
+    _Softmax
+    _LogSoftmax
+    _SoftmaxBackward
+    _LogSoftmaxBackward
+
+
+cdef int _each_row(Row op, str func, str a_name, const floating[:, ::1] a,
+                   floating[:, ::1] out, const floating[:, ::1] grad=None) except -1:
+    """The loop of every kernel: checks the shapes, then runs `op` on each row of a (and of
+    grad, for the backward ops) into the same row of out, without the GIL. (grad is an
+    optional argument, not a None passed by the forward kernels: that would build a None
+    memoryview at every call.)"""
+    _check_shapes(func, a, a_name, grad, "grad")
+    _check_shapes(func, a, a_name, out, "out")
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(a.shape[0]):
+            if Row is _Softmax:
+                _softmax_row(a[i], out[i])
+            elif Row is _LogSoftmax:
+                _log_softmax_row(a[i], out[i])
+            elif Row is _SoftmaxBackward:
+                _softmax_backward_row(a[i], grad[i], out[i])
+            else:
+                _log_softmax_backward_row(a[i], grad[i], out[i])
+    return 0
+
 
 def softmax_forward(const floating[:, ::1] x,  # IN  (n, C) logits
                     floating[:, ::1] out):     # OUT (n, C) probabilities
-    """out[i] = softmax(x[i]) = exp(x[i] - max(x[i])) / sum_c exp(x[i, c] - max(x[i])).
-
-    Subtracting the row max changes nothing mathematically and makes the largest exponent
-    0, so exp cannot overflow for any finite input. Gradient: see softmax_backward.
-    """
-    _check_shapes("softmax_forward", x, "x", out, "out")
-    cdef Py_ssize_t i
-    with nogil:
-        for i in range(x.shape[0]):
-            _softmax_row(x[i], out[i])
+    """The math: minigrad.ops.softmax.Softmax, along the last axis. See _softmax_row."""
+    _each_row(SOFTMAX, "softmax_forward", "x", x, out)
 
 
 def log_softmax_forward(const floating[:, ::1] x,  # IN  (n, C) logits
                         floating[:, ::1] out):     # OUT (n, C) log-probabilities
-    """out[i] = log_softmax(x[i]) = x[i] - max(x[i]) - log(sum_c exp(x[i, c] - max(x[i]))).
-
-    Fused: never log(softmax(x)), which gives -inf as soon as a probability underflows to 0.
-    Gradient: see log_softmax_backward.
-    """
-    _check_shapes("log_softmax_forward", x, "x", out, "out")
-    cdef Py_ssize_t i
-    with nogil:
-        for i in range(x.shape[0]):
-            _log_softmax_row(x[i], out[i])
+    """The math: minigrad.ops.softmax.LogSoftmax, along the last axis. See _log_softmax_row."""
+    _each_row(LOG_SOFTMAX, "log_softmax_forward", "x", x, out)
 
 
 def softmax_backward(const floating[:, ::1] y,     # IN  (n, C) softmax output
                      const floating[:, ::1] grad,  # IN  (n, C) dL/dy
                      floating[:, ::1] out):        # OUT (n, C) dL/dx
-    """dL/dx = y * (grad - sum_c(grad * y)), row by row, with y = softmax(x).
-
-    From dy_j/dx_k = y_j * (delta_jk - y_k): the Jacobian is never built.
-    """
-    _check_shapes("softmax_backward", y, "y", grad, "grad")
-    _check_shapes("softmax_backward", y, "y", out, "out")
-    cdef Py_ssize_t i
-    with nogil:
-        for i in range(y.shape[0]):
-            _softmax_backward_row(y[i], grad[i], out[i])
+    """The gradient of minigrad.ops.softmax.Softmax, row by row, from its output y."""
+    _each_row(SOFTMAX_BACKWARD, "softmax_backward", "y", y, out, grad)
 
 
 def log_softmax_backward(const floating[:, ::1] y,     # IN  (n, C) log_softmax output
                          const floating[:, ::1] grad,  # IN  (n, C) dL/dy
                          floating[:, ::1] out):        # OUT (n, C) dL/dx
-    """dL/dx = grad - exp(y) * sum_c(grad), row by row, with y = log_softmax(x).
-
-    From dy_j/dx_k = delta_jk - softmax(x)_k, and softmax(x) = exp(y).
-    """
-    _check_shapes("log_softmax_backward", y, "y", grad, "grad")
-    _check_shapes("log_softmax_backward", y, "y", out, "out")
-    cdef Py_ssize_t i
-    with nogil:
-        for i in range(y.shape[0]):
-            _log_softmax_backward_row(y[i], grad[i], out[i])
+    """The gradient of minigrad.ops.softmax.LogSoftmax, row by row, from its output y."""
+    _each_row(LOG_SOFTMAX_BACKWARD, "log_softmax_backward", "y", y, out, grad)
