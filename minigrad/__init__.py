@@ -22,7 +22,7 @@ from minigrad.random import manual_seed
 from minigrad.tensor import Tensor
 # Submodules reachable as attributes after `import minigrad` (as torch.utils.data is after `import torch`).
 # minigrad.testing is not among them: it stands on the package (see its docstring).
-from minigrad import data, metrics, nn, optim, viz
+from minigrad import autograd, data, metrics, nn, optim, viz
 from minigrad.gradcheck import gradcheck
 from minigrad._threads import set_num_threads
 
@@ -34,5 +34,5 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
     "exp", "log", "sqrt", "abs", "clamp", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "sum", "mean", "max", "argmax", "matmul", "reshape", "transpose", "unsqueeze", "squeeze",
-    "maximum", "minimum", "where", "nn", "optim", "data", "metrics", "gradcheck", "set_num_threads",
+    "maximum", "minimum", "where", "autograd", "nn", "optim", "data", "metrics", "gradcheck", "set_num_threads",
 ]

@@ -9,12 +9,19 @@ leaves. `backward` walks the graph in two named phases, as micrograd does:
 1. topological sort (iterative, so a chain of 100,000 ops does not hit Python's
    recursion limit);
 2. the chain rule, visiting every node after all the nodes that depend on it.
+
+Looking inside, as in PyTorch: `tensor.grad_fn` is the Function that made a tensor, its
+`name()` is the op's class name + "Backward0" ("MulBackward0", "LinearBackward0"; torch
+names the same ops "MulBackward0", "AddmmBackward0") and `next_functions` leads to the
+Functions (or `AccumulateGrad` nodes, for leaves) of its inputs. `tensor.retain_grad()` and
+`tensor.register_hook(fn)` (hooks.py) ask the engine for a tensor's gradient as it passes;
+`grad(outputs, inputs)` returns gradients without touching any `.grad`.
 """
 import functools
 import itertools
 import operator
-import sys
 import threading
+import weakref
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -165,9 +172,21 @@ class Function:
         """Keep arrays (or anything else) that backward will need."""
         self.saved_tensors = values
 
-    @property
     def name(self):
-        return type(self).__name__
+        """The op's name in the graph, as torch prints it: "MulBackward0" for Mul (the 0 is
+        torch's numbering of the derivative formulas of one op; minigrad has one each)."""
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"  # as torch prints a grad_fn
+
+    @property
+    def next_functions(self):
+        """One (node, 0) per input, as torch's: the Function that made the input, an
+        `AccumulateGrad` for a leaf that requires grad, or None for an input that needed no
+        gradient when the op ran. (0: which output of that node; minigrad's ops have one.)"""
+        return tuple((_node_of(parent) if needs else None, 0)
+                     for parent, needs in zip(self.parents, self.needs_input_grad))
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -199,8 +218,41 @@ class Function:
         raise NotImplementedError
 
 
-def toposort(root):
-    """Every node reachable from `root`, each listed after all of its inputs.
+class AccumulateGrad:
+    """The graph node of a leaf that requires grad (torch's name): where the gradient ends,
+    added into `variable.grad`. Only `next_functions` makes one, so a walk of the graph
+    meets the leaves; the engine adds into leaves itself (see _accumulate)."""
+
+    __slots__ = ("variable", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+# The AccumulateGrad of each leaf while anyone holds it, so walking the graph twice meets
+# the same object, as in torch (the node holds its leaf, so the id stays that leaf's).
+_accumulators = weakref.WeakValueDictionary()
+
+
+def _node_of(tensor):
+    """The node that receives `tensor`'s gradient: its Function, or its leaf's AccumulateGrad."""
+    if tensor._ctx is not None:
+        return tensor._ctx
+    node = _accumulators.get(id(tensor))
+    if node is None or node.variable is not tensor:
+        node = _accumulators[id(tensor)] = AccumulateGrad(tensor)
+    return node
+
+
+def toposort(root, *more_roots):
+    """Every node reachable from the roots (distinct tensors), each listed after all of its inputs.
 
     The order comes for free from when each op ran: `apply` numbers every Function as it
     is created (`ctx.seq`), and an op can only be created after the ops that made its
@@ -208,8 +260,10 @@ def toposort(root):
     100,000 ops does not hit Python's recursion limit), then sort by that number, leaves
     first. PyTorch's engine orders its nodes by the same kind of sequence number.
     """
-    leaves, ops, seen = [], [], {id(root)}
-    stack = [root]
+    leaves, ops, seen, stack = [], [], {id(root)}, [root]
+    for other in more_roots:  # (grad() of several outputs)
+        seen.add(id(other))
+        stack.append(other)
     while stack:
         node = stack.pop()
         ctx = node._ctx
@@ -225,28 +279,113 @@ def toposort(root):
     return leaves + ops
 
 
-def _unshared(array):
-    """True when no one but the caller refers to `array` or its memory, so a leaf can keep
-    it as its .grad without a copy (which costs a full pass at large sizes).
+NO_CREATE_GRAPH = ("create_graph=True (a graph of the backward pass, for second derivatives) is a later "
+                   "feature of minigrad; only first derivatives are computed today")
 
-    CPython counts references: 3 here means only the caller's variable, this function's
-    argument and getrefcount's own. A view (base is not None) shares memory with another
-    array, so it never counts as unshared.
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """d(outputs)/d(inputs), returned as a tuple of Tensors (one per input); no `.grad` changes.
+
+    `outputs` and `inputs` are Tensors or sequences of them. With several outputs the result
+    is the gradient of sum_k <grad_outputs[k], outputs[k]>; `grad_outputs[k]` may be None for
+    a one-element output (then it is 1). An input the outputs do not depend on is an error,
+    or None with `allow_unused=True`. Hooks on the way run, and tensors that retain their
+    gradient get it, as in torch. `retain_graph` defaults to `create_graph`.
     """
-    return array.base is None and sys.getrefcount(array) <= 3
+    if create_graph:
+        raise NotImplementedError(NO_CREATE_GRAPH)
+    outputs = tensor_list(outputs)
+    inputs = tensor_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    gradients = _output_gradients(outputs, grad_outputs)
+    for i, output in enumerate(outputs):
+        if not output.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    if not all(tensor.requires_grad for tensor in inputs):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots, starts, claimed = {}, {}, {}
+    for output, gradient in zip(outputs, gradients):  # an output listed twice starts from the sum
+        roots[id(output)] = output
+        starts[id(output)] = gradient if id(output) not in starts else starts[id(output)] + gradient
+        claimed[id(gradient)] = gradient
+    captured = backward(tuple(roots.values()), starts, claimed,
+                        bool(retain_graph) if retain_graph is not None else create_graph,
+                        targets={id(t): t for t in inputs}, capture=True)
+    results, returned = [], set()
+    for i, tensor in enumerate(inputs):
+        array = captured.get(id(tensor))
+        if array is None:
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+            results.append(None)
+            continue
+        if id(array) in returned:  # the same input asked for twice: two arrays
+            array = array.copy()
+        returned.add(id(array))
+        results.append(tensor._wrap(array))
+    return tuple(results)
 
 
-def backward(root, gradient, retain_graph=False):
-    """Reverse mode: push d(root)/d(node) from `root` back to every leaf.
+def tensor_list(tensors):
+    """A Tensor or a sequence of Tensors, as a list."""
+    return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+
+
+def _output_gradients(outputs, grad_outputs):
+    """The gradient each output starts from, as arrays, with torch's checks."""
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else tensor_list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    arrays = []
+    for i, (output, given) in enumerate(zip(outputs, grad_outputs)):
+        if given is None:
+            if output.requires_grad and output.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            arrays.append(np.ones(output.shape, output.dtype))  # d(output)/d(output) = 1
+            continue
+        data = getattr(given, "data", None)  # a Tensor's array; numpy's .data is a memoryview
+        array = data if isinstance(data, np.ndarray) else np.asarray(given)
+        if array.shape != output.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {array.shape} and "
+                               f"output[{i}] has a shape of {output.shape}.")
+        arrays.append(array.astype(output.dtype, copy=False))
+    return arrays
+
+
+def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=False):
+    """Reverse mode: push d(root)/d(node) from `roots` (distinct tensors) back to every leaf,
+    each root starting from its array in `grads` (id(root) -> the caller's array; the pass
+    consumes the dict). `claimed` (id -> array) lists those caller's arrays (see below; the
+    pass adds to it). What `Tensor.backward` and `grad` run.
 
     Leaves (tensors made by the user, with `requires_grad=True`) accumulate the result
-    into `.grad`; intermediate gradients live only for the duration of this call. Unless
-    `retain_graph=True`, each Function drops what it saved once it has been used, so the
-    memory of the forward pass is released; a second `backward()` through the same graph
-    then raises, as in PyTorch.
+    into `.grad`; intermediate gradients live only for the duration of this call, unless a
+    tensor asked for its own (`retain_grad()`, hooks). `targets` (id -> tensor), when given,
+    limits the pass to the ops on a path from a root to a target, and only targets
+    accumulate (a non-leaf target through retain_grad). With `capture` nothing is
+    accumulated and the targets' gradients are returned (id -> array), for `grad`.
+    Unless `retain_graph=True`, each Function drops what it saved once it has been used,
+    so the memory of the forward pass is released; a second `backward()` through the same
+    graph then raises, as in PyTorch.
+
+    Who owns which gradient array: a leaf keeps the array it is given as its `.grad` without
+    a copy only when the engine knows no one else can hold it. `claimed` lists the arrays
+    that someone outside the pass may hold: the caller's starting gradients, every array
+    already given to a tensor's `.grad` or to a hook, a hook's result, and an array an op's
+    backward hands back from what it saved when the op keeps it (retain_graph) or when it is
+    the data of the op's input or output. A view (`base` is not None) shares memory with
+    another array, so it is never taken either. Everything else was made during this pass by
+    an op's backward (or released by the op that saved it) or by the engine's own sums, and
+    goes to one tensor at most.
     """
-    nodes = toposort(root)  # phase 1
-    grads = {id(root): gradient}
+    nodes = toposort(*roots)  # phase 1
+    reach = None
+    if targets is not None:
+        reach = _reach(nodes, targets)
+        nodes = [node for node in nodes if id(node) in reach]
+        captured = {}
     recording = _grad_mode.enabled
     _grad_mode.enabled = False  # backward's own arithmetic is not part of any graph
     try:
@@ -254,21 +393,27 @@ def backward(root, gradient, retain_graph=False):
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue
+            if node._hooks is not None:  # hooks and retain_grad: one test per node when there are none
+                grad = _run_hooks(node, grad, claimed)
+            if reach is not None:  # backward(inputs=...) or grad(): only toward the targets
+                if id(node) in targets:
+                    if capture:
+                        captured[id(node)] = grad
+                    elif node._ctx is None:
+                        _accumulate(node, grad, claimed)  # (a non-leaf target retains its grad: Tensor.backward)
+                if not reach[id(node)]:
+                    continue  # nothing to reach beyond this node
             ctx = node._ctx
             if ctx is None:  # a leaf: accumulate until the user zeroes it
-                if node.grad is not None:
-                    node.grad = node._wrap(node.grad.data + grad)
-                elif _unshared(grad):
-                    node.grad = node._wrap(grad)  # nothing else holds it: no need to copy
-                else:
-                    node.grad = node._wrap(grad.copy())  # e.g. the caller's own `gradient` array
+                _accumulate(node, grad, claimed)
                 continue
             if ctx.freed:
                 raise RuntimeError(
-                    f"Trying to backward through the graph a second time (through {ctx.name}): "
+                    f"Trying to backward through the graph a second time (through {type(ctx).__name__}): "
                     "the buffers saved by the forward pass were freed by the first backward(). "
                     "Call backward(retain_graph=True) the first time if you need to backward twice."
                 )
+            saved = ctx.saved_tensors
             input_grads = ctx.backward(ctx, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -280,10 +425,87 @@ def backward(root, gradient, retain_graph=False):
                 data = parent.data
                 if g.dtype is not data.dtype and g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
                     g = g.astype(data.dtype)
-                assert g.shape == data.shape, f"{ctx.name}.backward: gradient shape {g.shape} != input shape {data.shape}"
+                assert g.shape == data.shape, f"{ctx.name()}: gradient shape {g.shape} != input shape {data.shape}"
+                for kept in saved:  # an array the op saved (losses hand theirs back when grad is 1)
+                    if kept is g and (retain_graph or _is_data_of(g, node, ctx)):
+                        claimed[id(g)] = g  # still the op's, or some tensor's .data
                 key = id(parent)
                 previous = grads.get(key)
                 grads[key] = g if previous is None else previous + g  # a node used twice sums its gradients
-            del input_grads, g  # drop our references, so _unshared can see when a gradient has no other owner
     finally:
         _grad_mode.enabled = recording
+    if capture:  # the caller gets arrays no one else holds
+        return {key: _fresh(array, claimed) for key, array in captured.items()}
+    return None
+
+
+def _is_data_of(array, node, ctx):
+    """True when `array` is the data of the op's output or of one of its inputs."""
+    if array is node.data:
+        return True
+    for parent in ctx.parents:  # a loop, not any(...): this runs at every loss.backward()
+        if array is parent.data:
+            return True
+    return False
+
+
+def _reach(nodes, targets):
+    """For backward(inputs=...) and grad(): id -> whether the node's op must run, for each
+    node that is a target or leads to one. `nodes` lists inputs before their users."""
+    reach = {}
+    for node in nodes:
+        ctx = node._ctx
+        leads = ctx is not None and any(id(parent) in reach for parent in ctx.parents)
+        if leads or id(node) in targets:
+            reach[id(node)] = leads
+    return reach
+
+
+def _fresh(array, claimed):
+    """`array` itself when no one else may hold it (see backward), else a copy; either way
+    the result is now claimed."""
+    key = id(array)
+    if array.base is not None or key in claimed:
+        array = array.copy()
+        key = id(array)
+    claimed[key] = array
+    return array
+
+
+def _accumulate(tensor, grad, claimed):
+    """tensor.grad += grad, out of place: the old .grad array may be held elsewhere too.
+    A first gradient is kept as it is when no one else may hold it (see _fresh: written out
+    here, since this runs for every parameter of every step)."""
+    held = tensor._grad
+    if held is not None:
+        tensor._grad = tensor._wrap(held.data + grad)
+        return
+    if grad.base is not None or id(grad) in claimed:
+        grad = grad.copy()
+    claimed[id(grad)] = grad
+    tensor._grad = tensor._wrap(grad)
+
+
+def _run_hooks(tensor, grad, claimed):
+    """The tensor's hooks, in the order registered, each given the previous one's result;
+    then, if it retains its gradient, the result is added into its .grad (torch runs that
+    last whatever the order of registration)."""
+    hooks = tensor._hooks
+    for hook in list(hooks.functions.values()):  # a copy: a hook may remove itself
+        claimed[id(grad)] = grad  # the hook may keep what it is given
+        given = tensor._wrap(grad)
+        result = hook(given)
+        if result is None:
+            continue
+        name = getattr(hook, "__name__", repr(hook))
+        if not isinstance(result, type(given)):  # a Tensor (this module does not import tensor.py)
+            raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}'")
+        if result.dtype != grad.dtype:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.dtype} got {result.dtype})")
+        if result.shape != grad.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value (was {grad.shape} got {result.shape})")
+        grad = result.data
+        claimed[id(grad)] = grad
+    if hooks.retains_grad:
+        _accumulate(tensor, grad, claimed)
+    return grad

@@ -7,11 +7,13 @@ minigrad/ops/.
 """
 import collections
 import math
+import warnings
 
 import numpy as np
 
 from minigrad import autograd
 from minigrad import dtype as dtypes
+from minigrad import hooks
 from minigrad.ops import activation, elementwise, matmul, reduce, shape, softmax
 
 _new_object = object.__new__  # what Tensor._wrap creates tensors with, skipping __init__'s checks
@@ -23,21 +25,26 @@ class Tensor:
 
     `data` is the numpy array; `grad` is None until `backward()` fills it with a Tensor
     of the same shape holding d(output)/d(self). Only floating-point tensors can
-    require gradients.
+    require gradients. Only leaves (tensors no recorded op made) get a `.grad`, unless an
+    intermediate tensor asks with `retain_grad()`; `register_hook` sees any tensor's
+    gradient as backward passes it.
     """
 
     __array_priority__ = 1000  # so `numpy_array + tensor` calls Tensor.__radd__
     # A training step makes dozens of Tensors: fixed slots make each one smaller and its
     # fields faster to read than a per-instance __dict__. __weakref__ keeps weakref.ref working.
-    __slots__ = ("data", "grad", "_ctx", "requires_grad", "__weakref__")
+    # _grad is what the `grad` property shows; _hooks is None unless register_hook or
+    # retain_grad asked for something (a hooks.TensorHooks).
+    __slots__ = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
         self.data = dtypes.to_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self._ctx = None  # the Function that produced this tensor (None for a leaf)
         self.requires_grad = False
+        self._hooks = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -52,9 +59,10 @@ class Tensor:
         out = _new_object(Tensor)
         # An op can return a numpy scalar (np.float64), which is not an ndarray.
         out.data = array if type(array) is np.ndarray else np.asarray(array)
-        out.grad = None
+        out._grad = None
         out._ctx = None
         out.requires_grad = False
+        out._hooks = None
         return out
 
     # ---- attributes -------------------------------------------------------------------
@@ -72,11 +80,60 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True unless a recorded op made this tensor (so also for any tensor that does not
+        require grad), as in torch. Only leaves get a .grad from backward()."""
         return self._ctx is None
 
     @property
     def grad_fn(self):
+        """The Function that made this tensor (None for a leaf): `grad_fn.name()` and
+        `grad_fn.next_functions` walk the graph, as in torch (see autograd.py)."""
         return self._ctx
+
+    @property
+    def grad(self):
+        """d(output)/d(self) after backward(): a Tensor of this shape, or None.
+
+        None, with torch's warning, for a tensor made by an op that did not call
+        retain_grad(): backward() does not keep intermediate gradients.
+        """
+        if self._ctx is not None and self._grad is None and (self._hooks is None or not self._hooks.retains_grad):
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf tensor on which retain_grad() was called."""
+        return self._hooks is not None and self._hooks.retains_grad
+
+    def retain_grad(self):
+        """Keep this intermediate tensor's gradient in `.grad` at the next backward() (a leaf
+        keeps its own anyway). It is the gradient after this tensor's hooks, summed over
+        every path, and accumulates across backward() calls as a leaf's does."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._ctx is not None:
+            self._hook_table().retains_grad = True
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when backward() has this tensor's whole gradient (summed over all
+        paths): before it flows on to the inputs, or for a leaf before it is added into
+        `.grad`. `hook` may return a Tensor of the same shape and dtype to use instead.
+        Several hooks run in the order registered, each seeing the previous one's result.
+        Returns a handle whose `remove()` takes the hook out.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        return hooks.add_hook(self._hook_table().functions, hook)
+
+    def _hook_table(self):
+        if self._hooks is None:
+            self._hooks = hooks.TensorHooks()
+        return self._hooks
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[_check_dim(dim, self.ndim)]
@@ -140,12 +197,16 @@ class Tensor:
     def long(self):
         return self.to(dtypes.int64)
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute d(self)/d(leaf) for every leaf that requires grad; add it to `leaf.grad`.
 
         `self` must hold one element, unless `gradient` (d(loss)/d(self), same shape)
-        is given, as in PyTorch.
+        is given, as in PyTorch. `inputs` (a Tensor or a sequence of them): accumulate
+        into these tensors' .grad only (an intermediate one then retains its grad).
+        `retain_graph` defaults to `create_graph`, which is not supported yet.
         """
+        if create_graph:
+            raise NotImplementedError(autograd.NO_CREATE_GRAPH)
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: no input of the "
                                "computation had requires_grad=True (or it ran under no_grad)")
@@ -160,7 +221,8 @@ class Tensor:
             if gradient.shape != self.shape:
                 raise ValueError(f"gradient must have the tensor's shape {self.shape}, got {gradient.shape}")
             gradient = gradient.astype(self.dtype, copy=False)
-        autograd.backward(self, gradient, retain_graph=retain_graph)
+        targets = None if inputs is None else _backward_targets(inputs)
+        autograd.backward((self,), {id(self): gradient}, {id(gradient): gradient}, retain_graph, targets)
 
     def zero_(self):
         self.data[...] = 0
@@ -175,7 +237,7 @@ class Tensor:
         if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or (self.data.size == 0 and self.dtype != dtypes.float32):
             extras.append(f"dtype=minigrad.{self.dtype}")
         if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.name}Backward>")
+            extras.append(f"grad_fn=<{self._ctx.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
@@ -482,6 +544,14 @@ class Tensor:
         return self
 
 
+# torch's words, without its "(Triggered internally at ...)" tail.
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
 class Cast(autograd.Function):
     """y = x converted to another float dtype;   dy/dx = 1 (converted back)."""
 
@@ -495,6 +565,19 @@ class Cast(autograd.Function):
 
 
 # ---- helpers: argument checking and operand conversion -----------------------------------
+def _backward_targets(inputs):
+    """backward(inputs=...): id -> tensor, checked as torch checks them."""
+    targets = {id(t): t for t in autograd.tensor_list(inputs)}
+    if not targets:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for tensor in targets.values():
+        if not tensor.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")  # torch's words
+        if tensor._ctx is not None:
+            tensor.retain_grad()  # a non-leaf input gets its .grad as a retained one does, as in torch
+    return targets
+
+
 def _reshape(tensor, new_shape):
     """The Reshape op, for a shape already checked (reshape, unsqueeze, squeeze)."""
     return shape.Reshape.apply(tensor, shape=tuple(new_shape))

@@ -244,3 +244,107 @@ def test_leaf_gradients_never_alias_arrays_someone_else_holds():
     assert not np.shares_memory(x.grad.data, y.grad.data)
     x.grad.data[0] = 100.0  # a user editing one gradient in place touches nothing else
     assert y.grad.data[0] == 1.0 and upstream[0] == 1.0
+
+
+# ---- who owns a gradient array (the engine's bookkeeping, not sys.getrefcount) ---------
+
+def _grads_alias(*tensors):
+    """True when two of the tensors' .grad arrays share memory."""
+    arrays = [t.grad.data for t in tensors]
+    return any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
+
+
+def test_no_two_grads_alias_with_a_shared_upstream_a_repeated_input_and_a_caller_gradient():
+    x, y, z = (mg.tensor(np.arange(3.0) + k, dtype=mg.float64, requires_grad=True) for k in range(3))
+    upstream = np.array([1.0, 10.0, 100.0])
+    # Add hands its upstream to both inputs; x + x gives x two gradients; y and z get the
+    # same array through two Adds; the caller's `upstream` arrives first at x + x.
+    ((x + x) + (y + z)).backward(gradient=upstream)
+    assert not _grads_alias(x, y, z)
+    assert not any(np.shares_memory(t.grad.data, upstream) for t in (x, y, z))
+    np.testing.assert_array_equal(x.grad.data, 2 * upstream)
+    np.testing.assert_array_equal(y.grad.data, upstream)
+    np.testing.assert_array_equal(z.grad.data, upstream)
+    y.grad.data[0] = -1.0  # editing one gradient in place (as an optimizer may) touches nothing else
+    assert z.grad.data[0] == 1.0 and upstream[0] == 1.0 and x.grad.data[0] == 2.0
+
+
+def test_a_leaf_that_is_the_root_copies_the_callers_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    upstream = np.array([3.0, 4.0], dtype=np.float32)
+    x.backward(gradient=upstream)
+    assert not np.shares_memory(x.grad.data, upstream)
+    np.testing.assert_array_equal(x.grad.data, upstream)
+
+
+def test_an_array_the_op_saved_never_becomes_a_grad():
+    class Twice(mg.Function):
+        """y = 2x with a gradient it keeps from the forward: backward hands back its own array."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(np.full_like(x, 2.0))
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (two,) = ctx.saved_tensors
+            return two  # right only for grad = 1, which is what this test sends
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    out = Twice.apply(x)
+    saved = out.grad_fn.saved_tensors[0]
+    out.backward(gradient=np.ones(2, np.float32), retain_graph=True)
+    assert not np.shares_memory(x.grad.data, saved)
+    x.grad.data[:] = 0.0  # e.g. zero_grad(set_to_none=False) done in place
+    out.backward(gradient=np.ones(2, np.float32))
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])  # the saved array was not zeroed with it
+
+
+def test_what_a_hook_keeps_or_returns_is_not_a_grad():
+    x, y = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    kept, replacement = [], mg.tensor([5.0, 6.0])
+    s = x + y
+    s.register_hook(lambda g: kept.append(g))
+    y.register_hook(lambda g: replacement)
+    s.sum().backward()
+    assert not _grads_alias(x, y)
+    assert not np.shares_memory(x.grad.data, kept[0].data)
+    assert not np.shares_memory(y.grad.data, replacement.data)
+    np.testing.assert_array_equal(y.grad.data, [5.0, 6.0])
+
+
+def test_grad_never_returns_the_callers_array_or_one_array_twice():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    upstream = np.array([1.0, -1.0], dtype=np.float32)
+    y = x * 1.0
+    gx, gy, gx2 = mg.autograd.grad(y + x, [x, y, x], grad_outputs=upstream)
+    assert not np.shares_memory(gy.data, upstream)
+    assert not np.shares_memory(gx.data, gx2.data) and not np.shares_memory(gx.data, gy.data)
+    np.testing.assert_array_equal(gx.data, [2.0, -2.0])
+
+
+def test_the_engine_does_not_count_references():
+    import inspect
+
+    from minigrad import autograd
+    assert "getrefcount" not in inspect.getsource(autograd)
+
+
+def test_an_op_that_hands_back_an_input_it_saved_gives_no_grad_that_aliases_the_input():
+    from minigrad.ops.elementwise import Mul
+
+    class Scale(Mul):
+        """Mul (which saves both inputs) whose backward hands back the saved arrays themselves."""
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return b, a  # d/da = b, d/db = a: right for grad = 1, which this test sends
+
+    a, b = mg.tensor([3.0], requires_grad=True), mg.tensor([5.0], requires_grad=True)
+    Scale.apply(a, b).backward()
+    assert not np.shares_memory(a.grad.data, b.data) and not np.shares_memory(b.grad.data, a.data)
+    np.testing.assert_array_equal(a.grad.data, [5.0])
+    b.grad.data[0] = 0.0  # an in-place edit of a gradient leaves the input alone
+    assert a.data[0] == 3.0

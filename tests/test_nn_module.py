@@ -322,3 +322,66 @@ def test_repr_with_multiline_extra_repr_and_children():
             return "a=1\nb=2"
 
     assert repr(Custom()) == "Custom(\n  a=1\n  b=2\n  (inner): Identity()\n)"
+
+
+# ---- forward hooks -----------------------------------------------------------------------
+
+def _hooked_run(lib, nn_):
+    """Forward hooks and pre-hooks on a two-layer model, written once for minigrad and torch:
+    what the hooks see, what their replacements do, and that removed hooks stop running."""
+    model = nn_.Sequential(nn_.Linear(2, 3), nn_.Tanh(), nn_.Linear(3, 1)).double()
+    with lib.no_grad():
+        for i, p in enumerate(model.parameters()):
+            p.data[...] = lib.tensor(np.linspace(-1, 1, p.numel()).reshape(tuple(p.shape)) * (i + 1))
+    x = lib.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=lib.float64)
+    seen = []
+
+    def note(module, args, output):
+        seen.append(("out", type(module).__name__, len(args), np.array(output.detach().numpy())))
+
+    def double_input(module, args):
+        seen.append(("pre", type(module).__name__, np.array(args[0].detach().numpy())))
+        return args[0] * 2  # not a tuple: becomes the 1-tuple (args[0] * 2,)
+
+    def add_one(module, args, output):
+        return output + 1
+
+    handles = [model[1].register_forward_hook(note), model[0].register_forward_pre_hook(double_input),
+               model[2].register_forward_hook(add_one), model[2].register_forward_hook(note),
+               model.register_forward_hook(note, prepend=True)]
+    first = model(x)
+    for handle in handles[1:3]:
+        handle.remove()
+    handles[1].remove()  # twice is harmless
+    second = model(x)
+    for handle in handles:
+        handle.remove()
+    third = model(x)
+    return seen, [np.array(t.detach().numpy()) for t in (first, second, third)]
+
+
+def test_forward_hooks_and_pre_hooks_as_in_torch(torch):
+    mine, theirs = _hooked_run(mg, nn), _hooked_run(torch, torch.nn)
+    assert [s[:-1] for s in mine[0]] == [s[:-1] for s in theirs[0]]  # which hook, which module, in which order
+    for m, t in zip(mine[0], theirs[0]):
+        np.testing.assert_allclose(m[-1], t[-1], rtol=1e-12)
+    for m, t in zip(mine[1], theirs[1]):
+        np.testing.assert_allclose(m, t, rtol=1e-12)
+    assert not np.allclose(mine[1][0], mine[1][2])  # the hooks did change the output
+
+
+def test_a_forward_hook_keeps_activations_in_the_graph():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    activations = {}
+    handle = model[1].register_forward_hook(lambda m, args, out: activations.update(relu=out))
+    model(mg.tensor([[1.0, -2.0]])).sum().backward()
+    assert activations["relu"].shape == (1, 3) and activations["relu"].grad_fn.name() == "ReLUBackward0"
+    handle.remove()
+    activations.clear()
+    model(mg.tensor([[1.0, -2.0]]))
+    assert activations == {}
+
+
+def test_a_hook_must_be_callable():
+    with pytest.raises(TypeError, match="callable"):
+        nn.Linear(2, 1).register_forward_hook("not a function")

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from minigrad import hooks
 from minigrad.tensor import Tensor
 
 
@@ -63,7 +64,9 @@ class Module:
         [name for name, _ in model.named_parameters()]
         # ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
 
-    `model(x)` calls `model.forward(x)`. `training` is True until `eval()`; modules whose
+    `model(x)` calls `model.forward(x)`, and around it the hooks registered with
+    `register_forward_pre_hook` and `register_forward_hook` (to look at, or replace, what
+    goes in and what comes out). `training` is True until `eval()`; modules whose
     forward differs between training and evaluation read it.
     """
 
@@ -72,6 +75,8 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # id -> hook(module, args)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())  # id -> hook(module, args, output)
 
     # ---- registration -------------------------------------------------------------
 
@@ -168,7 +173,34 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        """forward with the hooks around it, as torch runs them: each pre-hook gets the
+        positional arguments and may return new ones (a non-tuple becomes a 1-tuple); each
+        hook gets the arguments forward received and its output and may return a new output."""
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook, *, prepend=False):
+        """Run `hook(module, args)` before every forward; it may return replacement args.
+        Returns a handle whose `remove()` takes it out (`prepend=True`: run it first)."""
+        return hooks.add_hook(self._forward_pre_hooks, hook, prepend)
+
+    def register_forward_hook(self, hook, *, prepend=False):
+        """Run `hook(module, args, output)` after every forward, e.g. to keep activations;
+        it may return a replacement output. Returns a handle whose `remove()` takes it out."""
+        return hooks.add_hook(self._forward_hooks, hook, prepend)
 
     # ---- walking the tree ---------------------------------------------------------
 
@@ -232,7 +264,7 @@ class Module:
         zeros instead.
         """
         for param in self.parameters():
-            if param.grad is None:
+            if param._grad is None:  # _grad: a Parameter is a leaf, no need for .grad's non-leaf check
                 continue
             if set_to_none:
                 param.grad = None
