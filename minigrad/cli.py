@@ -93,7 +93,7 @@ def _step_loss(lesson, model, x, y):
         return F.binary_cross_entropy(model(x).sigmoid(), y)
     if lesson == "multiclass":
         return F.cross_entropy(model(x), y)
-    return F.hinge_loss(model(x).reshape(-1), y) + svm.LAMBDA * (model.weight ** 2).sum()
+    return svm.svm_loss(model(x).reshape(-1), y, model.weight)
 
 
 def graph(args, out=print):

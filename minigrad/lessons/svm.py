@@ -23,6 +23,11 @@ LESSON_EPOCHS = 100
 MAX_EPOCHS = 100_000      # the cap when training until separated
 
 
+def svm_loss(scores, y, weight, l2=LAMBDA):
+    """The lesson's objective: the mean hinge loss plus the L2 penalty l2 * ||w||^2."""
+    return nn.functional.hinge_loss(scores, y) + l2 * (weight ** 2).sum()
+
+
 def linear_svm(epochs=None, lr=LR, seed=0, dtype="float64", optimizer="sgd", l2=LAMBDA,
                report_every=None, out=print):
     """w ~ 0.1 N(0, 1), b = 0 (the lesson's draw). epochs=None trains until separated.
@@ -44,7 +49,7 @@ def linear_svm(epochs=None, lr=LR, seed=0, dtype="float64", optimizer="sgd", l2=
     epoch = 0
     for epoch in range(limit):
         scores = model(x).reshape(-1)
-        loss = nn.functional.hinge_loss(scores, y) + l2 * (model.weight ** 2).sum()
+        loss = svm_loss(scores, y, model.weight, l2)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -91,7 +96,7 @@ def real_data(epochs=300, lr=0.01, seed=0, dtype="float64", optimizer="adam", l2
     signs = 2.0 * split.y_train - 1.0                  # 0/1 -> -1/+1
 
     def loss_fn(scores, y):
-        return nn.functional.hinge_loss(scores, y) + l2 * (model.weight ** 2).sum()
+        return svm_loss(scores, y, model.weight, l2)
 
     losses = fit(model, loss_fn, split.x_train, signs[:, None], epochs=epochs, lr=lr, optimizer=optimizer,
                  seed=seed, desc="breast cancer SVM", out=out)
