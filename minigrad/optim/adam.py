@@ -11,6 +11,7 @@ class Adam(Optimizer):
 
     With g_t the gradient of parameter p at step t = 1, 2, ... and m_0 = v_0 = 0:
 
+        g_t = -g_t                                    (if maximize: climb instead)
         g_t = g_t + weight_decay * p                  (if weight_decay != 0: L2 penalty)
         m_t = beta1 * m_{t-1} + (1 - beta1) * g_t     average of the gradient
         v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2   average of its square
@@ -22,19 +23,25 @@ class Adam(Optimizer):
     whatever the scale of its gradient. The arithmetic follows PyTorch's
     torch.optim.Adam (single-tensor CPU path) operation by operation, so float64 results
     agree to the last few bits.
+
+    decoupled_weight_decay=True makes it AdamW (below), as in torch. The arguments and
+    defaults are torch's (foreach, capturable, differentiable and fused only at their
+    defaults, see optimizer.py).
     """
 
-    # AdamW sets this: weight decay applied to the parameter, not added to the gradient.
-    decoupled_weight_decay = False
-
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False):
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        for name in ("lr", "eps", "weight_decay"):
-            _check_non_negative(group[name], name)
+        _check_non_negative(group["lr"], "lr", "learning rate")
+        _check_non_negative(group["eps"], "eps", "epsilon value")
+        _check_non_negative(group["weight_decay"], "weight_decay")
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -42,11 +49,13 @@ class Adam(Optimizer):
             if isinstance(beta, bool) or not isinstance(beta, (int, float)):
                 raise TypeError(f"betas[{i}] must be a number, got {type(beta).__name__}")
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"betas[{i}] must be in [0, 1), got {beta}")
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (betas[{i}] must be in [0, 1))")
 
     def update(self, param, grad, state, group):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
+        if group["maximize"]:
+            grad = -grad  # a new array: never change the caller's .grad
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param)     # m
@@ -57,7 +66,7 @@ class Adam(Optimizer):
         t = state["step"]
 
         if weight_decay != 0:
-            if self.decoupled_weight_decay:
+            if group["decoupled_weight_decay"]:
                 param *= 1 - lr * weight_decay
             else:
                 grad = grad + weight_decay * param  # a new array: never change the caller's .grad
@@ -90,9 +99,12 @@ class AdamW(Adam):
     by the same factor instead. The default weight_decay is 1e-2, as in PyTorch.
     """
 
-    decoupled_weight_decay = True
-
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad)
+                         amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
+                         differentiable=differentiable, fused=fused, decoupled_weight_decay=True)
+
+    def _adjust_loaded_group(self, group):
+        group["decoupled_weight_decay"] = True  # whatever was saved, as torch's AdamW does
