@@ -237,16 +237,50 @@ def _torch_layer(torch, layer, where):
         return getattr(tnn, type(layer).__name__)(dim=layer.dim)
     if isinstance(layer, nn.Flatten):
         return tnn.Flatten(layer.start_dim, layer.end_dim)
+    dtype = getattr(torch, _float_dtype_of(layer))
+    translated = None
+    if isinstance(layer, nn.BatchNorm1d):
+        translated = tnn.BatchNorm1d(layer.num_features, eps=layer.eps, momentum=layer.momentum,
+                                     affine=layer.affine, track_running_stats=layer.track_running_stats,
+                                     bias=getattr(layer, "bias", None) is not None or not layer.affine, dtype=dtype)
+    elif isinstance(layer, nn.LayerNorm):
+        translated = tnn.LayerNorm(layer.normalized_shape, eps=layer.eps, elementwise_affine=layer.elementwise_affine,
+                                   bias=getattr(layer, "bias", None) is not None or not layer.elementwise_affine,
+                                   dtype=dtype)
+    elif isinstance(layer, nn.Embedding):
+        translated = tnn.Embedding(layer.num_embeddings, layer.embedding_dim, padding_idx=layer.padding_idx,
+                                   max_norm=layer.max_norm, norm_type=layer.norm_type,
+                                   scale_grad_by_freq=layer.scale_grad_by_freq, dtype=dtype)
+    elif isinstance(layer, nn.Dropout):
+        translated = tnn.Dropout(layer.p)
+    elif isinstance(layer, nn.LeakyReLU):
+        translated = tnn.LeakyReLU(layer.negative_slope)
+    elif isinstance(layer, nn.GELU):
+        translated = tnn.GELU(approximate=layer.approximate)
+    elif isinstance(layer, nn.Softplus):
+        translated = tnn.Softplus(beta=layer.beta, threshold=layer.threshold)
+    if translated is not None:
+        return translated.train(layer.training)
     raise TypeError(f"to_torch: layer {where or '(the model)'} is a {type(layer).__name__}, which has no torch "
                     "translation; supported layers: Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, "
-                    "Flatten, Identity (inside Sequential)")
+                    "Flatten, Identity, BatchNorm1d, LayerNorm, Embedding, Dropout, LeakyReLU, GELU, Softplus "
+                    "(inside Sequential)")
+
+
+def _float_dtype_of(layer):
+    """The float dtype of a layer's parameters or buffers ('float32' when it has none)."""
+    for tensor in list(layer.parameters()) + list(layer.buffers()):
+        if tensor.dtype.kind == "f":
+            return str(tensor.dtype)
+    return "float32"
 
 
 def to_torch(model):
     """The same model in torch: a torch.nn.Sequential with minigrad's weights loaded.
 
     `model` is a minigrad Sequential of Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax,
-    Flatten and Identity (a single such layer works too). The names in state_dict() are
+    Flatten, Identity, BatchNorm1d, LayerNorm, Embedding, Dropout, LeakyReLU, GELU and
+    Softplus (a single such layer works too), in the same train/eval mode. The names in state_dict() are
     PyTorch's ('0.weight', '0.bias', ...), so the weights go in with load_state_dict.
     """
     torch = import_torch()
@@ -255,7 +289,7 @@ def to_torch(model):
     layer = _torch_layer(torch, model, "")
     state = {key: torch.tensor(value) for key, value in model.state_dict().items()}
     layer.load_state_dict(state, strict=True)
-    return layer
+    return layer.train(model.training)
 
 
 # Each loss module's hyperparameters, by the attribute names minigrad and torch share.

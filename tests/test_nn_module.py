@@ -385,3 +385,89 @@ def test_a_forward_hook_keeps_activations_in_the_graph():
 def test_a_hook_must_be_callable():
     with pytest.raises(TypeError, match="callable"):
         nn.Linear(2, 1).register_forward_hook("not a function")
+
+
+# ---- buffers -----------------------------------------------------------------------------
+
+class WithBuffers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+        self.register_buffer("count", mg.tensor(0))
+        self.scale = nn.Parameter(np.ones(2, dtype=np.float32))
+        self.register_buffer("stats", mg.zeros(2))
+        self.register_buffer("scratch", mg.zeros(3), persistent=False)
+        self.register_buffer("absent", None)
+
+
+def test_buffers_are_in_state_dict_after_own_parameters_and_before_children():
+    m = WithBuffers()
+    assert list(m.state_dict()) == ["scale", "count", "stats", "lin.weight", "lin.bias"]  # torch's order
+    assert [n for n, _ in m.named_buffers()] == ["count", "stats", "scratch"]
+    assert [n for n, _ in m.named_parameters()] == ["scale", "lin.weight", "lin.bias"]  # not parameters
+    assert m.stats is m._buffers["stats"] and m.absent is None
+    outer = nn.Sequential(m)
+    assert [n for n, _ in outer.named_buffers()] == ["0.count", "0.stats", "0.scratch"]
+    assert len(list(outer.buffers())) == 3 and list(outer.buffers(recurse=False)) == []
+
+
+def test_assigning_to_a_buffer_keeps_it_a_buffer_and_load_state_dict_fills_it():
+    m = WithBuffers()
+    m.stats = mg.tensor([1.0, 2.0])
+    assert "stats" in m._buffers and m.state_dict()["stats"].tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="cannot assign 'list' as buffer 'stats'"):
+        m.stats = [1.0, 2.0]
+    sd = m.state_dict()
+    sd["stats"] = np.array([5.0, 6.0])
+    sd["count"] = np.array(3)
+    held = m.stats
+    m.load_state_dict(sd)
+    assert held.data.tolist() == [5.0, 6.0] and m.count.data == 3 and m.count.dtype == np.int64
+    del m.stats
+    assert "stats" not in m.state_dict()
+
+
+def test_double_and_float_convert_floating_buffers_only():
+    m = WithBuffers().double()
+    assert m.stats.dtype == np.float64 and m.scratch.dtype == np.float64 and m.count.dtype == np.int64
+    assert m.float().stats.dtype == np.float32
+
+
+@pytest.mark.parametrize("name, tensor, error, match", [
+    (1, mg.zeros(1), TypeError, "buffer name should be a string. Got int"),
+    ("a.b", mg.zeros(1), KeyError, "buffer name can.*t contain"),  # a KeyError's str is its repr
+    ("", mg.zeros(1), KeyError, "buffer name can.*t be empty string"),
+    ("lin", mg.zeros(1), KeyError, "attribute 'lin' already exists"),
+    ("new", np.zeros(1), TypeError, "cannot assign 'ndarray' object to buffer 'new'"),
+])
+def test_register_buffer_errors_as_torch(name, tensor, error, match):
+    with pytest.raises(error, match=match):
+        WithBuffers().register_buffer(name, tensor)
+
+
+def test_register_buffer_before_init():
+    class Early(nn.Module):
+        def __init__(self):
+            self.register_buffer("x", mg.zeros(1))
+    with pytest.raises(AttributeError, match=r"cannot assign buffer before Module.__init__\(\) call"):
+        Early()
+
+
+def test_buffer_api_matches_torch(torch):
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 2)
+            self.register_buffer("count", torch.tensor(0))
+            self.scale = torch.nn.Parameter(torch.ones(2))
+            self.register_buffer("stats", torch.zeros(2))
+            self.register_buffer("scratch", torch.zeros(3), persistent=False)
+            self.register_buffer("absent", None)
+    theirs, mine = Net(), WithBuffers()
+    assert list(theirs.state_dict()) == list(mine.state_dict())
+    assert [n for n, _ in theirs.named_buffers()] == [n for n, _ in mine.named_buffers()]
+    for name in (1, "a.b", "", "lin"):
+        with pytest.raises((TypeError, KeyError)) as theirs_error:
+            theirs.register_buffer(name, torch.zeros(1))
+        with pytest.raises(theirs_error.type):
+            mine.register_buffer(name, mg.zeros(1))

@@ -302,3 +302,22 @@ def test_the_compare_with_pytorch_example_runs():
     assert out.strip().splitlines()[-1] == (
         "Verdict: compare_with_pytorch: cross-entropy matches torch; the wrong gradient was caught at (0, 0); "
         "the MLP matches; gradcheck skipped 1 element at relu's kink and said so; `minigrad check` passed")
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_to_torch_translates_the_normalisation_dropout_and_embedding_layers(torch, training):
+    from minigrad.testing import to_torch
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6, dtype=mg.float64), nn.BatchNorm1d(6, momentum=0.2, dtype=mg.float64),
+                          nn.LeakyReLU(0.1), nn.LayerNorm(6, eps=1e-3, dtype=mg.float64), nn.GELU("tanh"),
+                          nn.Dropout(0.0), nn.Linear(6, 3, dtype=mg.float64), nn.Softplus(2.0, threshold=5.0))
+    x = np.random.default_rng(0).normal(size=(8, 4))
+    model(mg.tensor(x))   # moves BatchNorm's running statistics away from their initial values
+    model.train(training)
+    theirs = to_torch(model)
+    assert theirs.training == training and theirs[1].training == training
+    np.testing.assert_allclose(model(mg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model[1].running_mean.data, theirs[1].running_mean.numpy(), rtol=1e-12)
+    embedding = nn.Embedding(5, 3, padding_idx=0, dtype=mg.float64)
+    rows = np.array([0, 2, 4, 2])
+    np.testing.assert_array_equal(embedding(mg.tensor(rows)).data, to_torch(embedding)(torch.tensor(rows)).detach().numpy())

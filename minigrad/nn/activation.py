@@ -1,8 +1,9 @@
 """Activation layers: a nonlinearity between two Linears is what makes a network deep.
 
-Each module only names the function; the math (and its derivative) lives with the op in
-minigrad/ops/activation.py and minigrad/ops/softmax.py.
+Each module only names the function (and holds its hyperparameters); the math (and its
+derivative) lives with the op in minigrad/ops/activation.py and minigrad/ops/softmax.py.
 """
+from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 
 
@@ -59,3 +60,53 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class LeakyReLU(Module):
+    """leaky_relu(x) = x where x > 0, else negative_slope * x; the math: ops.activation.LeakyReLU.
+
+    A small slope for negative inputs keeps their gradient alive (a ReLU unit that is always
+    negative never learns again). `inplace` is accepted and ignored (see F.leaky_relu).
+    """
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """gelu(x) = x Phi(x) (Phi: the standard normal CDF), or its tanh approximation with
+    approximate='tanh'; the math: ops.activation.GELU. The transformers' activation."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """softplus(x) = log(1 + exp(beta x)) / beta, a smooth relu (x itself where beta x > threshold);
+    the math: ops.activation.Softplus."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"

@@ -1,18 +1,25 @@
-"""minigrad.nn.functional (imported as F): the stateless forms of activations and losses.
+"""minigrad.nn.functional (imported as F): the stateless forms of activations, dropout,
+normalization, embedding and losses.
 
-Activations forward to the Tensor methods. The losses validate every argument here,
+Activations forward to the Tensor methods, or to their Function in minigrad/ops/activation.py
+(leaky_relu, softplus, gelu, which torch has no Tensor method for). dropout, batch_norm and
+layer_norm are composed from Tensor ops, so autograd derives their gradients. The losses validate every argument here,
 before a kernel runs, then call one Function of minigrad/ops/loss.py. The math of each
 (formula and gradient) is written once, on its Function in minigrad/ops/ (named in each
 docstring below); this file says what it checks, and (in the comment block before the
 losses) where minigrad deliberately differs from PyTorch.
 """
+import math
 import os
 import sys
 import warnings
 
 import numpy as np
 
+from minigrad.random import generator
 from minigrad.autograd import is_grad_enabled
+from minigrad.ops import activation as activation_ops
+from minigrad.ops import embedding as embedding_ops
 from minigrad.ops import loss as loss_ops
 from minigrad.tensor import Tensor
 from minigrad.warnings import SoftmaxTwiceWarning
@@ -40,10 +47,53 @@ def tanh(input):
     return _tensor(input, "input").tanh()
 
 
+def _float_input(fn, input):
+    """The new activations, dropout and the normalizations take float32 or float64 (PyTorch
+    also takes float16 and bfloat16, computing in float32; minigrad does not)."""
+    _tensor(input, "input")
+    if input.data.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{fn}: input must be float32 or float64, got {input.dtype}")
+    return input
+
+
+def _real(fn, name, value):
+    """A real hyperparameter (as torch: "must be Number"), bools included as torch does not."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}(): argument '{name}' must be Number, not {type(value).__name__}")
+    return float(value)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x; the gradient at 0 is negative_slope (torch 2.13's).
+    The math: minigrad.ops.activation.LeakyReLU. `inplace=True` is accepted but computes a new
+    tensor (minigrad's activations never overwrite their input)."""
+    _float_input("leaky_relu", input)
+    return activation_ops.LeakyReLU.apply(input, negative_slope=_real("leaky_relu", "negative_slope", negative_slope))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, and x where beta x > threshold.
+    The math: minigrad.ops.activation.Softplus."""
+    _float_input("softplus", input)
+    return activation_ops.Softplus.apply(input, beta=_real("softplus", "beta", beta),
+                                         threshold=_real("softplus", "threshold", threshold))
+
+
+def gelu(input, approximate="none"):
+    """x Phi(x), exactly (approximate='none') or with the tanh approximation ('tanh').
+    The math: minigrad.ops.activation.GELU."""
+    _float_input("gelu", input)
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")  # torch's type and words
+    return activation_ops.GELU.apply(input, approximate=approximate)
+
+
 def _softmax_args(fn, input, dim):
     """softmax/log_softmax's checks, with messages naming the argument, expected and got."""
     _tensor(input, "input")
-    if input.data.dtype.kind != "f":
+    if input.data.dtype.char not in "fd":  # (float16 too: the kernels take float32 and float64)
         raise TypeError(f"{fn}: input must be a floating-point tensor (float32 or float64), got "
                         f"dtype {input.dtype}; convert it first with .float()")
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
@@ -66,6 +116,225 @@ def log_softmax(input, dim):
     """log_softmax along `dim` (required), fused and stable; checks as softmax.
     The math: minigrad.ops.softmax.LogSoftmax."""
     return _softmax_args("log_softmax", input, dim).log_softmax(dim)
+
+
+# ==== one_hot, dropout, normalization, embedding ===============================================
+def one_hot(tensor, num_classes=-1):
+    """Class indices (*) -> int64 rows (*, num_classes) with a 1 at each index.
+
+    num_classes=-1 means max(tensor) + 1. As torch, `tensor` must be int64, and the errors are
+    torch's RuntimeErrors: a negative class, a class >= num_classes, or an empty tensor with
+    num_classes <= 0.
+    """
+    _tensor(tensor, "tensor")
+    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot(): argument 'num_classes' must be int, not {type(num_classes).__name__}")
+    if tensor.data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    classes = tensor.data
+    if classes.size == 0 and num_classes <= 0:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    if num_classes == -1:
+        num_classes = int(classes.max()) + 1
+    if classes.size:
+        if classes.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if classes.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(classes.shape + (max(int(num_classes), 0),), dtype=np.int64)
+    np.put_along_axis(out, classes[..., None], 1, axis=-1)
+    return Tensor(out)
+
+
+def _dropout_p(p):
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"dropout probability p must be a number, got {type(p).__name__}")
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")  # torch's words
+    return float(p)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p), so that the
+    expected value is unchanged; the identity (the same tensor) when not training or p = 0.
+
+    y = x * m / (1 - p), m_i ~ Bernoulli(1 - p);   dy/dx = m / (1 - p), the same mask.
+
+    The mask is drawn from minigrad's global generator, so `minigrad.manual_seed` repeats it
+    (it is not torch's random stream). Written as a product with a constant, so the gradient
+    is Mul's. `inplace=True` is accepted but returns a new tensor, the input unchanged.
+    """
+    p = _dropout_p(p)
+    _tensor(input, "input")
+    if not training or p == 0.0 or input.data.size == 0:
+        return input  # torch returns the input itself here too
+    _float_input("dropout", input)
+    dtype = input.data.dtype
+    if p == 1.0:
+        return input * Tensor(np.zeros((), dtype=dtype))  # everything dropped; the gradient is 0
+    keep = generator().random(input.shape) < 1.0 - p  # Bernoulli(1 - p), as torch's bernoulli_(1 - p)
+    return input * Tensor(keep.astype(dtype) / dtype.type(1.0 - p))  # scaled mask: torch's noise.div_(1 - p)
+
+
+def _optional_param(fn, name, value, size):
+    if value is None:
+        return None
+    _tensor(value, name)
+    if value.data.size != size:
+        raise RuntimeError(f"{name} should contain {size} elements not {value.data.size}")  # torch's words
+    return value
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (dimension 1) of an (N, C) or (N, C, L) input:
+
+        y = (x - mean) / sqrt(var + eps) * weight + bias,    per channel c,
+
+    with mean and the biased var over the batch (and L) when `training`, or `running_mean` and
+    `running_var` otherwise. When training with running statistics, they are updated in place:
+
+        running = (1 - momentum) * running + momentum * batch statistic,
+
+    with the *unbiased* batch variance (n / (n - 1) times the biased one) for running_var, as
+    torch does. Composed from Tensor ops (mean, -, **, sqrt, /, *, +), so autograd derives the
+    gradient, through the batch mean and variance too.
+    """
+    _float_input("batch_norm", input)
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: input must have a channel dimension (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    running_mean = _optional_param("batch_norm", "running_mean", running_mean, channels)
+    running_var = _optional_param("batch_norm", "running_var", running_var, channels)
+    weight = _optional_param("batch_norm", "weight", weight, channels)
+    bias = _optional_param("batch_norm", "bias", bias, channels)
+    eps = _real("batch_norm", "eps", eps)
+    axes = (0,) + tuple(range(2, input.ndim))  # every dimension but the channel's
+    per_channel = (channels,) + (1,) * (input.ndim - 2)  # (C,) or (C, 1): broadcasts against (N, C[, L])
+    if training:
+        count = input.data.size // max(channels, 1)
+        if count == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = input.mean(dim=axes, keepdim=True)
+        centered = input - mean
+        var = (centered ** 2).mean(dim=axes, keepdim=True)  # biased: what the batch is normalised with
+        if running_mean is not None or running_var is not None:
+            momentum = _real("batch_norm", "momentum", momentum)
+            _update_running(running_mean, running_var, mean.data.reshape(-1), var.data.reshape(-1), count, momentum)
+        out = centered / (var + eps).sqrt()
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+        mean, var = running_mean.detach().reshape(per_channel), running_var.detach().reshape(per_channel)
+        out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+def _update_running(running_mean, running_var, mean, var, count, momentum):
+    """The running statistics, updated in place in numpy (no graph: they are not learned), so
+    that a buffer stays the same Tensor and array, as torch's running_mean does."""
+    if running_mean is not None:
+        data = running_mean.data
+        data[...] = momentum * mean + (1.0 - momentum) * data  # torch's order of the terms
+    if running_var is not None:
+        data = running_var.data
+        unbiased = var * (count / (count - 1))
+        data[...] = momentum * unbiased + (1.0 - momentum) * data
+
+
+def _normalized_shape(normalized_shape):
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"normalized_shape must be an int or a sequence of ints, "
+                        f"got {type(normalized_shape).__name__}") from None
+    for n in shape:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"normalized_shape must be an int or a sequence of ints, got {normalized_shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dimensions of each sample:
+
+        y = (x - mean) / sqrt(var + eps) * weight + bias,
+
+    mean and the biased var taken over those dimensions; weight and bias have shape
+    normalized_shape. Composed from Tensor ops, so autograd derives the gradient.
+    """
+    _float_input("layer_norm", input)
+    shape = _normalized_shape(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(_tensor(value, name).shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(value.shape)} and normalized_shape = {list(shape)}")
+    eps = _real("layer_norm", "eps", eps)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    centered = input - input.mean(dim=axes, keepdim=True)
+    out = centered / ((centered ** 2).mean(dim=axes, keepdim=True) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """Rows of `weight` (num_embeddings, dim) picked by the integer `input` (*): shape (*, dim).
+
+    padding_idx: that row gets no gradient (nn.Embedding also starts it at zero).
+    max_norm: first rescale, in place, each picked row whose norm_type-norm exceeds max_norm
+    to norm max_norm (torch's renorm, which divides by norm + 1e-7).
+    scale_grad_by_freq: divide each row's gradient by how often it is picked in `input`.
+    The math: minigrad.ops.embedding.Embedding. sparse=True is refused (minigrad has no sparse
+    gradients; the dense one has the same values).
+    """
+    _tensor(input, "input")
+    _tensor(weight, "weight")
+    if input.data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")  # torch's words
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True needs sparse gradients, which minigrad does not have; "
+                                  "use sparse=False (the dense gradient has the same values)")
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if isinstance(padding_idx, (bool, np.bool_)) or not isinstance(padding_idx, (int, np.integer)):
+            raise TypeError(f"padding_idx must be an int or None, got {type(padding_idx).__name__}")
+        if not -rows <= padding_idx < rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")  # torch's type and words
+        padding_idx = int(padding_idx) % rows
+    indices = input.data
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        raise IndexError("index out of range in self")  # torch's words: no negative indices either
+    if max_norm is not None:
+        _renorm_rows(weight, indices, _real("embedding", "max_norm", max_norm),
+                     _real("embedding", "norm_type", norm_type))
+    return embedding_ops.Embedding.apply(weight, indices=indices.astype(np.int64, copy=False), padding_idx=padding_idx,
+                                         scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _renorm_rows(weight, indices, max_norm, norm_type):
+    """torch's embedding_renorm_: each row `indices` picks, with norm > max_norm, is scaled in
+    place by max_norm / (norm + 1e-7). Not part of the graph (torch runs it under no_grad)."""
+    rows = np.unique(indices)
+    picked = weight.data[rows]
+    if norm_type == math.inf:
+        norms = np.abs(picked).max(axis=1, initial=0.0)
+    else:
+        norms = (np.abs(picked) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    over = norms > max_norm
+    weight.data[rows[over]] = picked[over] * (max_norm / (norms[over] + 1e-7))[:, None].astype(weight.data.dtype)
 
 
 # ==== losses ==================================================================================
@@ -110,7 +379,7 @@ def _check_reduction(fn, reduction, allowed=_REDUCTIONS):
 def _check_input(fn, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fn}: input must be a minigrad.Tensor, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input.data.dtype.char not in "fd":  # (float16 too: the kernels take float32 and float64)
         raise TypeError(f"{fn}: input must be a floating-point tensor (float32 or float64), "
                         f"got dtype {input.dtype}")
 

@@ -35,6 +35,8 @@ class Linear(Module):
         dtype = dtypes.default_float if dtype is None else dtypes.as_dtype(dtype)
         if not dtypes.is_floating(dtype):
             raise TypeError(f"dtype must be a floating-point type (float32 or float64), got {dtype}")
+        if dtype == dtypes.float16:
+            raise dtypes.half_error("Linear")
         # np.empty: reset_parameters writes every value right below.
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
@@ -56,6 +58,8 @@ class Linear(Module):
                              f"got {tuple(x.shape)}")
         weight, bias = self.weight, self.bias
         if x.data.dtype != weight.data.dtype:  # mixed dtypes: the operators' promotion rules
+            if x.data.dtype == dtypes.float16 or weight.data.dtype == dtypes.float16:
+                raise dtypes.half_error("Linear")
             out = x @ weight.T
             return out + bias if bias is not None else out
         if bias is None:

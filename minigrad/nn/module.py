@@ -13,9 +13,14 @@ same PyTorch architecture:
 
     torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})
 
-The bookkeeping follows PyTorch's layout: each Module holds two ordered dicts,
-`_parameters` (name -> Parameter or None) and `_modules` (name -> Module or None), and
-`__getattr__` looks names up there.
+Some state is not learned but must be saved: BatchNorm's running mean and variance. Such a
+Tensor is a *buffer* (`register_buffer`): it is in state_dict() (after the module's own
+parameters, as in PyTorch), `double()`/`float()` convert it, but it is not a parameter, so
+no optimizer touches it.
+
+The bookkeeping follows PyTorch's layout: each Module holds three ordered dicts,
+`_parameters` (name -> Parameter or None), `_buffers` (name -> Tensor or None) and
+`_modules` (name -> Module or None), and `__getattr__` looks names up there.
 """
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -73,6 +78,8 @@ class Module:
     def __init__(self):
         # object.__setattr__: our own __setattr__ needs these dicts to exist already.
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())  # buffers left out of state_dict
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # id -> hook(module, args)
@@ -96,6 +103,13 @@ class Module:
             self._forget(name)
             modules[name] = value
             object.__setattr__(self, name, value)
+        elif name in self.__dict__.get("_buffers", ()):
+            # A buffer stays a buffer (`self.running_mean = new_tensor`), as in PyTorch.
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(minigrad.Tensor or None expected)")
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
         else:
             # A registered slot keeps its kind: only a Parameter (a Module) or None may replace one.
             for registry, slot, kind in ((parameters, "parameter", "Parameter"), (modules, "child module", "Module")):
@@ -110,7 +124,7 @@ class Module:
         # Python calls this only when the normal lookup failed. Registered names are
         # mirrored into __dict__, so this is only reached for unknown names (or when a
         # subclass bypassed __setattr__); look in the registries anyway, then give up.
-        for registry in ("_parameters", "_modules"):
+        for registry in ("_parameters", "_buffers", "_modules"):
             entries = self.__dict__.get(registry)
             if entries is not None and name in entries:
                 return entries[name]
@@ -122,6 +136,10 @@ class Module:
             self.__dict__.pop(name, None)
         elif name in self._modules:
             del self._modules[name]
+            self.__dict__.pop(name, None)
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
             self.__dict__.pop(name, None)
         else:
             object.__delattr__(self, name)
@@ -136,6 +154,8 @@ class Module:
         """
         self.__dict__.pop(name, None)
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
         self._modules.pop(name, None)
 
     def register_parameter(self, name, param):
@@ -147,6 +167,32 @@ class Module:
         self._forget(name)
         self._parameters[name] = param
         self.__dict__[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register `tensor` (a Tensor, or None for an absent one) as state that is not learned.
+
+        A buffer is saved in state_dict() and converted by double()/float(), but it is not a
+        parameter: no gradient, no optimizer. BatchNorm1d keeps its running statistics this
+        way. `persistent=False` leaves it out of state_dict(). Errors as torch's.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(minigrad.Tensor or None required)")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers_set.add(name)
+        self.__dict__[name] = tensor
 
     def add_module(self, name, module):
         """Register `module` as a child called `name` (what Sequential does with "0", "1", ...)."""
@@ -255,6 +301,22 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(self, prefix="", recurse=True):
+        """(dotted name, buffer) pairs, each buffer once ("0.running_mean", ...)."""
+        seen = set()
+        owners = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in owners:
+            for name, buffer in module._buffers.items():
+                if buffer is None or id(buffer) in seen:
+                    continue
+                seen.add(id(buffer))
+                yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self, recurse=True):
+        """Every buffer of the model (running statistics and the like), each once."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
     # ---- training helpers ---------------------------------------------------------
 
     def zero_grad(self, set_to_none=True):
@@ -286,26 +348,31 @@ class Module:
         return self.train(False)
 
     def _convert(self, dtype):
-        """Cast every floating-point Parameter (and its gradient) to `dtype`, in place."""
+        """Cast every floating-point Parameter (and its gradient) and every floating-point
+        buffer to `dtype`, in place; integer buffers (num_batches_tracked) stay as they are."""
         for param in self.parameters():
             if np.issubdtype(param.data.dtype, np.floating):
                 param.data = param.data.astype(dtype, copy=False)
                 if param.grad is not None:
                     param.grad.data = param.grad.data.astype(dtype, copy=False)
+        for buffer in self.buffers():
+            if np.issubdtype(buffer.data.dtype, np.floating):
+                buffer.data = buffer.data.astype(dtype, copy=False)
         return self
 
     def double(self):
-        """Make every floating-point Parameter float64. Returns self."""
+        """Make every floating-point Parameter and buffer float64. Returns self."""
         return self._convert(np.float64)
 
     def float(self):
-        """Make every floating-point Parameter float32. Returns self."""
+        """Make every floating-point Parameter and buffer float32. Returns self."""
         return self._convert(np.float32)
 
     # ---- saving and loading -------------------------------------------------------
 
     def _state_slots(self, prefix=""):
-        """(key, Parameter) for every state_dict entry, own parameters before children's.
+        """(key, Parameter or buffer) for every state_dict entry: own parameters, then own
+        persistent buffers, then the children's, PyTorch's order.
 
         Unlike named_parameters, a shared module or Parameter appears under every path
         that reaches it, as in PyTorch's state_dict.
@@ -313,16 +380,19 @@ class Module:
         for name, param in self._parameters.items():
             if param is not None:
                 yield prefix + name, param
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers_set:
+                yield prefix + name, buffer
         for name, module in self._modules.items():
             if module is not None:
                 yield from module._state_slots(prefix + name + ".")
 
     def state_dict(self):
-        """OrderedDict of PyTorch-style name -> a copy of the parameter's numpy array."""
+        """OrderedDict of PyTorch-style name -> a copy of the parameter's (or buffer's) numpy array."""
         return OrderedDict((key, param.data.copy()) for key, param in self._state_slots())
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy the values of `state_dict` into the parameters, keeping each one's dtype.
+        """Copy the values of `state_dict` into the parameters and buffers, keeping each one's dtype.
 
         Values may be numpy arrays, minigrad Tensors, or anything `numpy.asarray`
         accepts (a torch state_dict works as it is). With `strict=True` every key must

@@ -1,7 +1,10 @@
-"""Activation functions: relu, sigmoid, tanh.
+"""Activation functions: relu, sigmoid, tanh, leaky_relu, softplus, gelu.
 
-Each backward uses the forward's *output*, which is all the derivative needs.
+relu, sigmoid and tanh's backward uses the forward's *output*, which is all their derivative
+needs; leaky_relu, softplus and gelu's derivatives need the input, so they keep that.
 """
+import math
+
 import numpy as np
 
 from minigrad.autograd import Function, Kink, side
@@ -70,3 +73,95 @@ class Tanh(Function):
     def backward(ctx, grad):
         (t,) = ctx.saved_tensors
         return grad * (1 - t * t)
+
+
+class LeakyReLU(Function):
+    """y = x where x > 0, else negative_slope * x;   dy/dx = 1 where x > 0, else negative_slope.
+
+    At x = 0 the gradient is negative_slope, as in PyTorch 2.13 (its backward tests x > 0).
+    At a NaN the value is NaN and the gradient is negative_slope * upstream (NaN > 0 is false).
+    """
+
+    kink = Kink("leaky_relu at x = 0", lambda x, **_: side(x, 0))
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        return np.where(positive, x, x * x.dtype.type(negative_slope))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return np.where(positive, grad, grad * grad.dtype.type(ctx.params.get("negative_slope", 0.01)))
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, a smooth relu;   dy/dx = sigmoid(beta x).
+
+    Where beta x > threshold, y = x and dy/dx = 1 (PyTorch's switch to the linear branch: there
+    log(1 + exp(beta x)) / beta and x differ by about exp(-threshold) / beta, below float32's
+    resolution for the default threshold 20). That switch is a tiny jump in value, so the
+    function is not differentiable at beta x = threshold: there minigrad, like PyTorch, takes
+    the smooth branch (the test is beta x > threshold).
+    """
+
+    kink = Kink("softplus at beta x = threshold", lambda x, beta=1.0, threshold=20.0, **_: side(x * beta, threshold))
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        bx = x * x.dtype.type(beta)
+        linear = bx > threshold
+        with np.errstate(over="ignore"):  # exp overflows only where the linear branch is taken (or threshold is huge)
+            z = np.exp(bx)
+        ctx.save_for_backward(linear, z)
+        return np.where(linear, x, np.log1p(z) / x.dtype.type(beta))
+
+    @staticmethod
+    def backward(ctx, grad):
+        linear, z = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):  # inf / inf where the linear branch is taken anyway
+            return np.where(linear, grad, grad * z / (z + 1))  # sigmoid(beta x) = z / (z + 1), as torch writes it
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # numpy has no erf; Python's (libm's) is exact to double rounding
+
+
+class GELU(Function):
+    """The Gaussian error linear unit, y = x Phi(x), Phi the standard normal CDF.
+
+    approximate='none':  Phi(x) = (1 + erf(x / sqrt 2)) / 2;
+                         dy/dx = Phi(x) + x phi(x),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+    approximate='tanh':  y = x (1 + tanh(u)) / 2,  u = sqrt(2 / pi) (x + 0.044715 x^3);
+                         dy/dx = (1 + tanh(u)) / 2 + x / 2 (1 - tanh(u)^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2).
+
+    erf is evaluated element by element in float64 by Python's math.erf (numpy has none, and
+    minigrad depends on numpy only): exact, but ~25x slower than np.exp (~0.1 us per element);
+    the float32 result is rounded from it. One difference from torch 2.13: gelu(+inf) in float32
+    is inf here, NaN in torch (its vectorised float32 erf); float64 agrees (inf).
+    """
+
+    @staticmethod
+    @np.errstate(over="ignore", invalid="ignore")  # at +-inf: inf or nan, as torch's, without numpy's warning
+    def forward(ctx, x, approximate="none"):
+        if approximate == "tanh":
+            k = x.dtype.type(math.sqrt(2 / math.pi))
+            t = np.tanh(k * (x + x.dtype.type(0.044715) * (x * x * x)))
+            ctx.save_for_backward(x, t)
+            return x * x.dtype.type(0.5) * (1 + t)
+        erf = np.asarray(_erf(x.astype(np.float64) * math.sqrt(0.5)), dtype=np.float64)  # object array -> float64
+        cdf = (0.5 * (1.0 + erf)).astype(x.dtype)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    @np.errstate(over="ignore", invalid="ignore")
+    def backward(ctx, grad):
+        x, saved = ctx.saved_tensors
+        f = x.dtype.type
+        if ctx.params.get("approximate", "none") == "tanh":
+            t = saved
+            du_dx = f(math.sqrt(2 / math.pi)) * (1 + f(3 * 0.044715) * x * x)
+            return grad * (f(0.5) * (1 + t) + f(0.5) * x * (1 - t * t) * du_dx)
+        pdf = f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x)
+        return grad * (saved + x * pdf)

@@ -1,7 +1,10 @@
-"""minigrad.nn against torch.nn: state_dicts both ways, gradients of an MLP, repr, init.
+"""minigrad.nn against torch.nn: state_dicts both ways, gradients of an MLP, repr, init; then
+the layers with state or modes (BatchNorm1d's trajectories and buffers, LayerNorm, Embedding,
+Dropout), their errors and signatures.
 
-Float64 throughout, relative tolerance 1e-12: the two frameworks compute the same
+The MLP tests are float64, relative tolerance 1e-12: the two frameworks compute the same
 products and sums, differing only in the order BLAS accumulates them (~1e-16 relative).
+The layer tests run in float32 and float64 (TOL below).
 """
 import math
 
@@ -10,7 +13,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn, optim
-from tests.torch_parity.helpers import assert_close
+from tests.torch_parity.helpers import assert_close, compare
 
 
 def mlp_pair(torch, hidden_activation="relu"):
@@ -145,6 +148,16 @@ ARCHITECTURES = {
     "custom": lambda lib: lib.nn.Sequential(_custom_module(lib), lib.nn.Linear(4, 2)),
     "single": lambda lib: lib.nn.Linear(5, 7, bias=False),
     "empty": lambda lib: lib.nn.Sequential(),
+    "layers": lambda lib: lib.nn.Sequential(
+        lib.nn.Embedding(10, 4, padding_idx=0), lib.nn.Flatten(), lib.nn.Linear(8, 6), lib.nn.BatchNorm1d(6),
+        lib.nn.LeakyReLU(), lib.nn.Dropout(0.2), lib.nn.LayerNorm(6), lib.nn.GELU(), lib.nn.Linear(6, 3),
+        lib.nn.Softplus()),
+    "layer_options": lambda lib: lib.nn.Sequential(
+        lib.nn.BatchNorm1d(3, affine=False), lib.nn.BatchNorm1d(3, momentum=None, track_running_stats=False),
+        lib.nn.BatchNorm1d(3, eps=1e-3, bias=False), lib.nn.LayerNorm((2, 3), elementwise_affine=False),
+        lib.nn.LayerNorm(3, eps=1e-6, bias=False), lib.nn.Embedding(5, 2, padding_idx=-1, max_norm=1.0),
+        lib.nn.Embedding(5, 2, norm_type=1.0, scale_grad_by_freq=True), lib.nn.Dropout(p=0.0, inplace=True),
+        lib.nn.LeakyReLU(0.2, inplace=True), lib.nn.GELU(approximate="tanh"), lib.nn.Softplus(beta=2, threshold=5)),
 }
 
 
@@ -266,3 +279,289 @@ def test_linear_layer_on_a_different_dtype_promotes_like_the_operators():
     out.sum().backward()
     np.testing.assert_allclose(x.grad.data, layer.weight.data.astype(np.float32))
     assert x.grad.dtype == np.float32
+
+
+# ---- BatchNorm1d, LayerNorm, Embedding, Dropout against torch --------------------------------------
+DTYPES = [np.float64, np.float32]
+TOL = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=2e-5, atol=2e-6)}
+
+
+def _pair_state(mine, theirs, torch):
+    """Give both the same (random, non-trivial) parameters: torch's, loaded into minigrad."""
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.uniform_(0.5, 1.5)
+    mine.load_state_dict(theirs.state_dict())
+
+
+def _assert_same_state(mine, theirs, dtype, when):
+    sd_mine, sd_theirs = mine.state_dict(), theirs.state_dict()
+    assert list(sd_mine) == list(sd_theirs), when
+    for key, value in sd_theirs.items():
+        assert sd_mine[key].dtype == value.numpy().dtype, f"{when}: dtype of {key}"
+        np.testing.assert_allclose(sd_mine[key], value.numpy(), err_msg=f"{when}: {key}", **TOL[dtype])
+
+
+BATCHNORM_OPTIONS = {
+    "default": {},
+    "momentum_0.3_eps_1e-3": dict(momentum=0.3, eps=1e-3),
+    "cumulative_average": dict(momentum=None),
+    "no_affine": dict(affine=False),
+    "no_bias": dict(bias=False),
+    "untracked": dict(track_running_stats=False),
+    "untracked_cumulative": dict(track_running_stats=False, momentum=None),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(8, 3), (5, 3, 4)], ids=["N_C", "N_C_L"])
+@pytest.mark.parametrize("options", list(BATCHNORM_OPTIONS))
+def test_batchnorm1d_trajectory_matches_torch(torch, options, shape, dtype):
+    """Five training steps (output, every gradient, the running buffers after each), then eval
+    mode (the running statistics) and back: all as torch."""
+    kwargs = BATCHNORM_OPTIONS[options]
+    tdtype = getattr(torch, np.dtype(dtype).name)
+    mine = mg.nn.BatchNorm1d(3, dtype=dtype, **kwargs)
+    theirs = torch.nn.BatchNorm1d(3, dtype=tdtype, **kwargs)
+    _pair_state(mine, theirs, torch)
+    rng = np.random.default_rng(0)
+    for step, training in enumerate([True] * 5 + [False, False, True]):
+        mine.train(training)
+        theirs.train(training)
+        x = (rng.normal(size=shape) * rng.uniform(0.5, 3.0, size=(1, 3) + (1,) * (len(shape) - 2)) + 2.0).astype(dtype)
+        xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        out_m, out_t = mine(xm), theirs(xt)
+        upstream = rng.uniform(-1, 1, size=shape).astype(dtype)
+        out_m.backward(mg.tensor(upstream))
+        out_t.backward(torch.tensor(upstream))
+        when = f"step {step} ({'train' if training else 'eval'})"
+        np.testing.assert_allclose(out_m.data, out_t.detach().numpy(), err_msg=f"{when}: output", **TOL[dtype])
+        np.testing.assert_allclose(xm.grad.data, xt.grad.numpy(), err_msg=f"{when}: input grad", **TOL[dtype])
+        for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), err_msg=f"{when}: grad {name}", **TOL[dtype])
+            p.grad, q.grad = None, None
+        _assert_same_state(mine, theirs, dtype, when)
+    if mine.track_running_stats:
+        assert int(mine.num_batches_tracked.data) == 6
+        assert not np.allclose(mine.running_mean.data, 0)  # the statistics moved
+
+
+def test_batchnorm1d_eval_is_the_running_statistics_and_one_sample_works(torch):
+    bn = mg.nn.BatchNorm1d(2, dtype=mg.float64)
+    bn.running_mean.data[...] = [1.0, -2.0]
+    bn.running_var.data[...] = [4.0, 0.25]
+    bn.eval()
+    out = bn(mg.tensor([[3.0, -1.0]], dtype=mg.float64))  # a batch of one: fine in eval mode
+    np.testing.assert_allclose(out.data, [[2.0 / np.sqrt(4 + 1e-5), 1.0 / np.sqrt(0.25 + 1e-5)]], rtol=1e-15)
+    assert int(bn.num_batches_tracked.data) == 0  # eval does not count batches
+
+
+def test_batchnorm1d_running_var_is_unbiased(torch):
+    """running_var takes n / (n - 1) times the batch's variance (the one the batch is normalised with)."""
+    x = np.array([[1.0], [2.0], [4.0]])
+    bn = mg.nn.BatchNorm1d(1, momentum=1.0, dtype=mg.float64)
+    out = bn(mg.tensor(x))
+    assert bn.running_var.data[0] == pytest.approx(np.var(x, ddof=1), rel=1e-15)
+    assert bn.running_mean.data[0] == pytest.approx(7 / 3, rel=1e-15)
+    np.testing.assert_allclose(out.data[:, 0], (x[:, 0] - 7 / 3) / np.sqrt(np.var(x) + 1e-5), rtol=1e-14)
+
+
+@pytest.mark.parametrize("call, torch_call, error, message", [
+    (lambda nn: nn.BatchNorm1d(3)(mg.zeros(4)), lambda nn, t: nn.BatchNorm1d(3)(t.zeros(4)),
+     ValueError, r"expected 2D or 3D input \(got 1D input\)"),
+    (lambda nn: nn.BatchNorm1d(3)(mg.zeros(1, 3)), lambda nn, t: nn.BatchNorm1d(3)(t.zeros(1, 3)),
+     ValueError, "Expected more than 1 value per channel when training"),
+    (lambda nn: nn.BatchNorm1d(3)(mg.zeros(1, 3, 1)), lambda nn, t: nn.BatchNorm1d(3)(t.zeros(1, 3, 1)),
+     ValueError, "Expected more than 1 value per channel when training"),
+    (lambda nn: nn.BatchNorm1d(3)(mg.zeros(4, 2)), lambda nn, t: nn.BatchNorm1d(3)(t.zeros(4, 2)),
+     RuntimeError, "running_mean should contain 2 elements not 3"),
+    (lambda nn: nn.LayerNorm(3)(mg.zeros(2, 4)), lambda nn, t: nn.LayerNorm(3)(t.zeros(2, 4)),
+     RuntimeError, r"Given normalized_shape=\[3\], expected input with shape \[\*, 3\], but got input of size\[2, 4\]"),
+    (lambda nn: nn.LayerNorm([2, 3])(mg.zeros(3, 3)), lambda nn, t: nn.LayerNorm([2, 3])(t.zeros(3, 3)),
+     RuntimeError, r"Given normalized_shape=\[2, 3\], expected input with shape \[\*, 2, 3\]"),
+    (lambda nn: nn.Embedding(3, 2)(mg.tensor([1.0])), lambda nn, t: nn.Embedding(3, 2)(t.tensor([1.0])),
+     RuntimeError, "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int"),
+    (lambda nn: nn.Embedding(3, 2)(mg.tensor([3])), lambda nn, t: nn.Embedding(3, 2)(t.tensor([3])),
+     IndexError, "index out of range in self"),
+    (lambda nn: nn.Embedding(3, 2)(mg.tensor([-1])), lambda nn, t: nn.Embedding(3, 2)(t.tensor([-1])),
+     IndexError, "index out of range in self"),
+    (lambda nn: nn.Embedding(3, 2, padding_idx=3), lambda nn, t: nn.Embedding(3, 2, padding_idx=3),
+     AssertionError, "Padding_idx must be within num_embeddings"),
+    (lambda nn: nn.Embedding(3, 2, padding_idx=-4), lambda nn, t: nn.Embedding(3, 2, padding_idx=-4),
+     AssertionError, "Padding_idx must be within num_embeddings"),
+    (lambda nn: nn.Dropout(-0.1), lambda nn, t: nn.Dropout(-0.1),
+     ValueError, "dropout probability has to be between 0 and 1, but got -0.1"),
+    (lambda nn: nn.functional.dropout(mg.ones(3), 1.5), lambda nn, t: nn.functional.dropout(t.ones(3), 1.5),
+     ValueError, "dropout probability has to be between 0 and 1, but got 1.5"),
+    (lambda nn: nn.functional.one_hot(mg.tensor([1.0, 2.0])), lambda nn, t: nn.functional.one_hot(t.tensor([1.0, 2.0])),
+     RuntimeError, "one_hot is only applicable to index tensor of type LongTensor"),
+    (lambda nn: nn.functional.one_hot(mg.tensor([-1, 2])), lambda nn, t: nn.functional.one_hot(t.tensor([-1, 2])),
+     RuntimeError, "Class values must be non-negative"),
+    (lambda nn: nn.functional.one_hot(mg.tensor([1, 5]), 3), lambda nn, t: nn.functional.one_hot(t.tensor([1, 5]), 3),
+     RuntimeError, "Class values must be smaller than num_classes"),
+    (lambda nn: nn.functional.one_hot(mg.tensor([], dtype=mg.int64)),
+     lambda nn, t: nn.functional.one_hot(t.tensor([], dtype=t.long)),
+     RuntimeError, "Can not infer total number of classes from empty tensor"),
+])
+def test_layer_errors_are_torchs(torch, call, torch_call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.nn)
+    with pytest.raises(error, match=message):
+        torch_call(torch.nn, torch)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("normalized_shape, options", [
+    (5, {}), ((4, 5), {}), ((5,), dict(eps=1e-2, bias=False)), ((4, 5), dict(elementwise_affine=False)),
+])
+def test_layernorm_matches_torch(torch, normalized_shape, options, dtype):
+    tdtype = getattr(torch, np.dtype(dtype).name)
+    mine = mg.nn.LayerNorm(normalized_shape, dtype=dtype, **options)
+    theirs = torch.nn.LayerNorm(normalized_shape, dtype=tdtype, **options)
+    if list(theirs.parameters()):
+        _pair_state(mine, theirs, torch)
+    assert repr(mine) == repr(theirs)
+    x = np.random.default_rng(1).normal(loc=3.0, scale=2.0, size=(3, 4, 5)).astype(dtype)
+    for training in (True, False):  # the same either way: no running statistics
+        mine.train(training)
+        xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        out_m, out_t = mine(xm), theirs(xt)
+        upstream = np.random.default_rng(2).uniform(-1, 1, size=x.shape).astype(dtype)
+        out_m.backward(mg.tensor(upstream))
+        out_t.backward(torch.tensor(upstream))
+        np.testing.assert_allclose(out_m.data, out_t.detach().numpy(), **TOL[dtype])
+        np.testing.assert_allclose(xm.grad.data, xt.grad.numpy(), **TOL[dtype])
+        for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), err_msg=name, **TOL[dtype])
+            p.grad, q.grad = None, None
+    _assert_same_state(mine, theirs, dtype, "after")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("options", [
+    {}, dict(padding_idx=2), dict(padding_idx=-1), dict(scale_grad_by_freq=True),
+    dict(padding_idx=0, scale_grad_by_freq=True), dict(max_norm=1.0), dict(max_norm=0.5, norm_type=1.0),
+])
+def test_embedding_matches_torch(torch, options, dtype):
+    """Values, the weight's gradient (padding row: none; repeated rows: summed, or scaled by
+    frequency), and max_norm's in-place renormalisation of the rows looked up."""
+    tdtype = getattr(torch, np.dtype(dtype).name)
+    mine = mg.nn.Embedding(6, 3, dtype=dtype, **options)
+    theirs = torch.nn.Embedding(6, 3, dtype=tdtype, **options)
+    mine.load_state_dict(theirs.state_dict())  # N(0, 1) rows, the padding row zero
+    assert repr(mine) == repr(theirs)
+    ids = np.array([[0, 2, 2, 5], [1, 2, 0, 5], [5, 5, 2, 4]])  # repeats, the padding rows, row 3 unused
+    out_m, out_t = mine(mg.tensor(ids)), theirs(torch.tensor(ids))
+    upstream = np.random.default_rng(3).uniform(-1, 1, size=(3, 4, 3)).astype(dtype)
+    out_m.backward(mg.tensor(upstream))
+    out_t.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(out_m.data, out_t.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(mine.weight.grad.data, theirs.weight.grad.numpy(), **TOL[dtype])
+    _assert_same_state(mine, theirs, dtype, "after the lookup")
+    if "padding_idx" in options:
+        assert not np.any(mine.weight.grad.data[options["padding_idx"]])
+        assert not np.any(mine.weight.data[options["padding_idx"]])
+    assert not np.any(mine.weight.grad.data[3]) and np.any(mine.weight.grad.data[4])  # unused; used once
+
+
+def test_embedding_from_pretrained_matches_torch(torch):
+    w = np.arange(12.0).reshape(4, 3)
+    mine = mg.nn.Embedding.from_pretrained(mg.tensor(w), padding_idx=1)
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(w), padding_idx=1)
+    assert repr(mine) == repr(theirs) and mine.weight.requires_grad is theirs.weight.requires_grad is False
+    np.testing.assert_array_equal(mine(mg.tensor([[3, 1]])).data, theirs(torch.tensor([[3, 1]])).numpy())
+
+
+def test_one_hot_matches_torch(torch):
+    for ids, n in (([0, 2, 1], -1), ([[1, 0], [3, 3]], 5), ([], 3), (2, 4)):
+        mine = mg.nn.functional.one_hot(mg.tensor(ids, dtype=mg.int64), n)
+        theirs = torch.nn.functional.one_hot(torch.tensor(ids, dtype=torch.long), n)
+        assert mine.dtype == np.int64 and mine.shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(mine.data, theirs.numpy())
+
+
+def test_dropout_eval_and_p_zero_return_the_input_as_torch(torch):
+    x = mg.randn(4, 5, requires_grad=True)
+    t = torch.randn(4, 5)
+    for mine, theirs in ((mg.nn.Dropout(0.5).eval()(x), torch.nn.Dropout(0.5).eval()(t)),
+                         (mg.nn.functional.dropout(x, 0.0), torch.nn.functional.dropout(t, 0.0)),
+                         (mg.nn.functional.dropout(x, 0.9, training=False),
+                          torch.nn.functional.dropout(t, 0.9, False))):
+        assert mine is x and theirs is t
+    assert repr(mg.nn.Dropout(0.25)) == repr(torch.nn.Dropout(0.25))
+
+
+def test_dropout_p_one_zeroes_everything_with_gradient_zero_as_torch(torch):
+    x = np.random.default_rng(4).normal(size=(3, 4))
+    out = compare(torch, lambda lib, a: lib.nn.functional.dropout(a, 1.0), [x])
+    assert not np.any(out.data)
+
+
+def test_dropout_gradient_is_the_scaled_mask(torch):
+    """Whatever the mask, dy/dx is 1 / (1 - p) where kept and 0 where dropped; torch's kept
+    elements are scaled by the same factor."""
+    mg.manual_seed(5)
+    x = mg.tensor(np.random.default_rng(5).uniform(1, 2, size=(50, 40)), requires_grad=True)
+    y = mg.nn.functional.dropout(x, 0.3)
+    y.sum().backward()
+    kept = y.data != 0
+    np.testing.assert_array_equal(x.grad.data, np.where(kept, 1 / (1 - 0.3), 0.0))
+    np.testing.assert_array_equal(y.data[kept], x.data[kept] * (1 / 0.7))
+    t = torch.nn.functional.dropout(torch.tensor(x.data), 0.3)
+    theirs_kept = t.numpy() != 0
+    np.testing.assert_array_equal(t.numpy()[theirs_kept], x.data[theirs_kept] * (1 / 0.7))
+
+
+def test_a_model_with_every_layer_trains_as_torch(torch):
+    """Embedding -> Flatten -> Linear -> BatchNorm1d -> LeakyReLU -> LayerNorm -> GELU -> Linear,
+    trained with SGD for four steps, then evaluated: the same parameters, buffers and outputs.
+    (Dropout is left out here: its masks are minigrad's own random stream.)"""
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Embedding(10, 4, padding_idx=0), lib.nn.Flatten(), lib.nn.Linear(8, 6),
+                                 lib.nn.BatchNorm1d(6, momentum=None), lib.nn.LeakyReLU(0.1), lib.nn.LayerNorm(6),
+                                 lib.nn.GELU(approximate="tanh"), lib.nn.Linear(6, 3), lib.nn.Softplus())
+    mine, theirs = build(mg).double(), build(torch).double()
+    mine.load_state_dict(theirs.state_dict())
+    opt_m, opt_t = optim.SGD(mine.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)
+    rng = np.random.default_rng(6)
+    for _ in range(4):
+        ids, y = rng.integers(0, 10, size=(16, 2)), rng.normal(size=(16, 3))
+        for model, opt, lib in ((mine, opt_m, mg), (theirs, opt_t, torch)):
+            opt.zero_grad()
+            lib.nn.functional.mse_loss(model(lib.tensor(ids)), lib.tensor(y)).backward()
+            opt.step()
+    _assert_same_state(mine, theirs, np.float64, "after training")
+    ids = rng.integers(0, 10, size=(5, 2))
+    np.testing.assert_allclose(mine.eval()(mg.tensor(ids)).data, theirs.eval()(torch.tensor(ids)).detach().numpy(),
+                               **TOL[np.float64])
+    sd = mine.state_dict()
+    assert "3.running_mean" in sd and "3.num_batches_tracked" in sd and int(sd["3.num_batches_tracked"]) == 4
+
+
+@pytest.mark.parametrize("name", ["one_hot", "dropout", "softplus", "leaky_relu", "gelu", "batch_norm", "layer_norm",
+                                  "embedding"])
+def test_functional_signatures_are_torchs(torch, name):
+    """The same parameter names, order and defaults as torch 2.13's (so keyword calls port)."""
+    import inspect
+    theirs_fn = getattr(torch.nn.functional, name)
+    try:
+        theirs = [(p.name, p.default) for p in inspect.signature(theirs_fn).parameters.values()]
+    except ValueError:  # a C builtin (one_hot, softplus, gelu): its docstring's first line is the signature
+        theirs = None
+    mine = [(p.name, p.default) for p in inspect.signature(getattr(mg.nn.functional, name)).parameters.values()]
+    if theirs is None:
+        header = theirs_fn.__doc__.strip().splitlines()[0]
+        assert header.startswith(f"{name}(") and all(f"{p}" in header for p, _ in mine), header
+    else:
+        assert mine == theirs
+
+
+@pytest.mark.parametrize("name", ["Dropout", "BatchNorm1d", "LayerNorm", "Embedding", "LeakyReLU", "GELU", "Softplus",
+                                  "Identity", "Flatten"])
+def test_module_signatures_are_torchs(torch, name):
+    """Constructor parameters as torch's (minus `device`: minigrad has one, the CPU)."""
+    import inspect
+    theirs = [(p.name, p.default) for p in inspect.signature(getattr(torch.nn, name).__init__).parameters.values()
+              if p.name != "device"]
+    mine = [(p.name, p.default) for p in inspect.signature(getattr(mg.nn, name).__init__).parameters.values()]
+    assert mine == theirs
