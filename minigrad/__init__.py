@@ -12,17 +12,22 @@ from minigrad import _threads
 _threads.default_to_one_thread()  # before numpy loads, if it has not yet (see _threads.py)
 
 from minigrad import _kernels  # noqa: E402  fails early, with build instructions, if the extension is missing
-from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad.creation import arange, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
-from minigrad.dtype import bool_, float32, float64, int64
-from minigrad.function_forms import (abs, argmax, clamp, exp, log, log_softmax, matmul, max, maximum, mean, minimum,
-                                     relu, reshape, sigmoid, softmax, sqrt, squeeze, sum, tanh, transpose,
-                                     unsqueeze, where)
-from minigrad.random import manual_seed
+from minigrad.autograd import (Function, enable_grad, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                               is_grad_enabled, no_grad, set_grad_enabled)
+from minigrad.creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+                               rand_like, randint, randn, randn_like, tensor, zeros, zeros_like)
+from minigrad.dtype import bool_, float16, float32, float64, int64
+from minigrad.function_forms import (abs, all, allclose, any, argmax, argmin, cat, chunk, clamp, cos, exp, expm1,
+                                     gather, index_select, isclose, log, log1p, log_softmax, matmul, max, maximum,
+                                     mean, min, minimum, norm, prod, relu, reshape, sigmoid, sign, sin, softmax,
+                                     split, sqrt, square, squeeze, stack, std, sum, t, tanh, transpose, unsqueeze,
+                                     var, where)
+from minigrad.random import Generator, manual_seed
 from minigrad.tensor import Tensor
 # Submodules reachable as attributes after `import minigrad` (as torch.utils.data is after `import torch`).
 # minigrad.testing is not among them: it stands on the package (see its docstring).
-from minigrad import autograd, data, metrics, nn, optim, viz
+from minigrad import autograd, data, metrics, nn, optim, utils, viz
+from minigrad.serialization import load, save
 from minigrad.gradcheck import gradcheck
 from minigrad._threads import set_num_threads
 
@@ -31,8 +36,13 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "rand", "randn",
     "arange", "manual_seed", "float32", "float64", "int64", "bool_",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function",
+    "empty", "eye", "linspace", "randint", "rand_like", "randn_like", "full_like", "float16",
+    "cat", "stack", "split", "chunk", "gather", "index_select", "min", "argmin", "std", "var", "norm", "prod",
+    "t", "log1p", "expm1", "sin", "cos", "square", "sign", "all", "any", "allclose", "isclose",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Function", "Generator",
+    "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
     "exp", "log", "sqrt", "abs", "clamp", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "sum", "mean", "max", "argmax", "matmul", "reshape", "transpose", "unsqueeze", "squeeze",
-    "maximum", "minimum", "where", "autograd", "nn", "optim", "data", "metrics", "gradcheck", "set_num_threads",
+    "maximum", "minimum", "where", "autograd", "nn", "optim", "data", "utils", "metrics", "gradcheck",
+    "set_num_threads", "save", "load",
 ]

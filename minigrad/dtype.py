@@ -5,16 +5,37 @@ The rules follow PyTorch: Python floats become float32 (the default float type),
 Python ints int64; a numpy array keeps its dtype (float16 is widened to float32,
 other integer types to int64, both exactly); mixing an integer tensor with a float
 gives the float's dtype, never a silent float64.
+
+float16 is for storage and conversion: ask for it (`dtype=minigrad.float16`, `.half()`,
+`.to(minigrad.float16)`). The ops whose float16 result is one correctly rounded operation,
+as in PyTorch, accept it (see HALF_OPS); every other op raises a TypeError naming the
+dtypes it supports. (A float16 numpy array is still widened to float32 when converted
+without a dtype: PyTorch would keep float16.)
 """
 import numpy as np
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 
 default_float = float32
-SUPPORTED = (float32, float64, int64, bool_)
+SUPPORTED = (float16, float32, float64, int64, bool_)
+
+# What accepts float16 (torch gives the same bits, each result being one rounding of an exact
+# value): conversion, creation, shape and indexing ops, comparisons, all/any, and these.
+# Everything else (exp, log, matmul, sum, mean, var, norm, softmax, the losses, ...) raises
+# `half_error`: numpy computes them in float16 steps where torch accumulates in float32.
+HALF_OPS = ("add", "sub", "mul", "div", "neg", "abs", "sign", "square", "clamp", "maximum", "minimum",
+            "where", "relu", "max", "min", "argmax", "argmin")
+
+
+def half_error(op_name):
+    """The TypeError an op that does not take float16 raises for a float16 tensor."""
+    return TypeError(f"{op_name} supports float32 and float64 (and integer types where torch takes them), "
+                     f"not float16: convert with .float() first. Float16 ops: {', '.join(HALF_OPS)}, "
+                     f"conversion, creation, shape and indexing ops, comparisons")
 
 
 def is_floating(dtype):
@@ -32,9 +53,9 @@ def as_dtype(dtype, name="dtype"):
     try:
         result = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be one of float32, float64, int64, bool; got {dtype!r}") from None
+        raise TypeError(f"{name} must be one of float16, float32, float64, int64, bool; got {dtype!r}") from None
     if result not in SUPPORTED:
-        raise TypeError(f"{name} must be one of float32, float64, int64, bool; got {result}")
+        raise TypeError(f"{name} must be one of float16, float32, float64, int64, bool; got {result}")
     return result
 
 
@@ -49,7 +70,8 @@ def to_array(data, dtype=None, name="data"):
         dtype = as_dtype(dtype)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{name} must contain numbers, got an array of {array.dtype}")
-        return array.astype(dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e5 -> float16 inf, as in torch
+            return array.astype(dtype, copy=False)
     kind = array.dtype.kind
     if kind == "f":
         if not from_numpy:
@@ -69,7 +91,7 @@ def to_array(data, dtype=None, name="data"):
                     f"that numpy reads as {array.dtype}")
 
 
-_CATEGORY = {bool_: 0, int64: 1, float32: 2, float64: 2}
+_CATEGORY = {bool_: 0, int64: 1, float16: 2, float32: 2, float64: 2}
 
 
 def result_type(a, b, a_is_0d=False, b_is_0d=False):

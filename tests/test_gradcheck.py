@@ -114,6 +114,30 @@ KINK_CASES = [
      {(0, (0,)), (0, (1,))}, True),
     ("kl_div at t = 0", loss_ops, "KLDiv", lambda x, t: F.kl_div(x, t, reduction="sum"),
      ([-1.0, -0.5], [0.0, 0.5]), ([-1.0, -0.5], [0.25, 0.5]), (True, True), {(1, (0,))}, True),
+    # issue 14's ops
+    ("min() ties", reduce, "Min", lambda x: x.min(),
+     ([[0.0, 1.0], [0.0, 2.0]],), ([[0.0, 1.0], [0.5, 2.0]],), (True,), {(0, (0, 0)), (0, (1, 0))}, False),
+    ("min(dim) ties", reduce, "MinDim", lambda x: x.min(dim=1)[0],
+     ([[1.0, 1.0, 2.0], [0.0, 3.0, 1.0]],), ([[0.5, 1.0, 2.0], [0.0, 3.0, 1.0]],), (True,),
+     {(0, (0, 0)), (0, (0, 1))}, True),
+    ("sign at 0", elementwise, "Sign", lambda x: x.sign() + x,
+     ([0.0, 0.5, -1.2],), ([0.3, 0.5, -1.2],), (True,), {(0, (0,))}, True),
+    ("log1p at -1", elementwise, "Log1p", lambda x: x.log1p(),
+     ([-1.0, 3.0],), ([-0.75, 3.0],), (True,), {(0, (0,))}, True),
+    ("std at zero spread", reduce, "Std", lambda x: x.std(dim=1),
+     ([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]],), ([[1.0, 1.5, 1.0], [1.0, 2.0, 4.0]],), (True,),
+     {(0, (0, 0)), (0, (0, 1)), (0, (0, 2))}, True),
+    ("norm at 0", reduce, "Norm", lambda x: x.norm(dim=1),
+     ([[0.0, 0.0], [3.0, -4.0]],), ([[0.5, 0.0], [3.0, -4.0]],), (True,), {(0, (0, 0)), (0, (0, 1))}, True),
+    ("norm p = 1 at 0", reduce, "Norm", lambda x: x.norm(p=1),
+     ([0.0, 2.0],), ([0.5, 2.0],), (True,), {(0, (0,))}, True),
+    ("norm p = inf ties", reduce, "Norm", lambda x: x.norm(p=float("inf")),
+     ([2.0, -2.0, 1.0],), ([2.5, -2.0, 1.0],), (True,), {(0, (0,)), (0, (1,))}, False),
+    # issue 14's activations (their kinks are declared in ops/activation.py)
+    ("leaky_relu at 0", activation, "LeakyReLU", lambda x: F.leaky_relu(x, 0.1),
+     ([0.0, 0.5, -1.2],), ([0.3, 0.5, -1.2],), (True,), {(0, (0,))}, True),
+    ("softplus at beta x = threshold", activation, "Softplus", lambda x: F.softplus(x, beta=2.0, threshold=1.0),
+     ([0.5, 0.1, 2.0],), ([0.75, 0.1, 2.0],), (True,), {(0, (0,))}, True),
 ]
 KINK_IDS = [case[0] for case in KINK_CASES]
 
@@ -145,11 +169,12 @@ def test_away_from_a_kink_every_element_is_checked(name, module, op, fn, at, awa
 
 
 def _wrong(cls):
-    """A test-only subclass of `cls` whose backward is 10% too large (it keeps cls's kink)."""
+    """A test-only subclass of `cls` whose backward is 10% too large (it keeps cls's kink);
+    where the true gradient is 0 everywhere (sign), 0.1 instead."""
     def backward(ctx, grad):
         grads = cls.backward(ctx, grad)
         grads = grads if isinstance(grads, tuple) else (grads,)
-        return tuple(None if g is None else g * 1.1 for g in grads)
+        return tuple(None if g is None else g * 1.1 if np.any(g) else g + 0.1 for g in grads)
     return type(f"Wrong{cls.__name__}", (cls,), {"backward": staticmethod(backward)})
 
 

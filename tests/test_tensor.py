@@ -1,4 +1,6 @@
 """Tensor construction, dtypes, attributes, repr, and clear errors for bad input."""
+import re
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,89 @@ def test_np_array_with_copy_false_shares_or_refuses_a_conversion():
     assert np.shares_memory(np.array(t, copy=False), t.data)
     with pytest.raises(ValueError, match="without a copy"):
         np.array(t, dtype=np.float32, copy=False)
+
+
+# ---- issue 14: the new ops' methods, function forms, float16 and argument checks -------------
+def test_every_new_op_is_a_method_and_a_function():
+    x = mg.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    for name, args in [("min", ()), ("var", ()), ("std", (1,)), ("norm", ()), ("prod", (0,)), ("t", ()),
+                       ("log1p", ()), ("expm1", ()), ("sin", ()), ("cos", ()), ("square", ()), ("sign", ()),
+                       ("all", ()), ("any", (1,)), ("argmin", (1,))]:
+        method, function = getattr(x, name)(*args), getattr(mg, name)(x, *args)
+        np.testing.assert_array_equal(method.data, function.data, err_msg=name)
+    assert [p.tolist() for p in mg.split(x, 2, 1)] == [p.tolist() for p in x.split(2, 1)] == [
+        [[1.0, -2.0], [0.5, 4.0]], [[3.0], [-1.0]]]
+    assert [p.shape for p in mg.chunk(x, 2, dim=1)] == [(2, 2), (2, 1)]
+    assert mg.gather(x, 1, mg.tensor([[2], [0]])).tolist() == [[3.0], [0.5]]
+    assert mg.index_select(x, 0, mg.tensor([1, 1])).tolist() == [[0.5, 4.0, -1.0]] * 2
+    assert mg.cat([x, x]).shape == (4, 3) and mg.stack([x, x], dim=2).shape == (2, 3, 2)
+
+
+def test_values_of_new_reductions_by_hand():
+    x = mg.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 0.0]])
+    assert x.min().item() == 0.0 and x.min(dim=1).indices.tolist() == [0, 2]
+    assert x.min(dim=0, keepdim=True).values.tolist() == [[1.0, 2.0, 0.0]]
+    assert x.var(dim=1, correction=0).tolist() == pytest.approx([14 / 9, 2.0])
+    assert x.var(dim=1).tolist() == pytest.approx([7 / 3, 3.0])                 # Bessel's n - 1
+    assert x.std(dim=1, unbiased=False).tolist() == pytest.approx([np.sqrt(14 / 9), np.sqrt(2.0)])
+    assert x.norm().item() == pytest.approx(np.sqrt(39.0)) and x.norm(p=1).item() == 13.0
+    assert x.norm(p=float("inf"), dim=1).tolist() == [4.0, 3.0] and x.norm(p=0).item() == 5.0
+    assert x.prod().item() == 0.0 and x.prod(dim=1).tolist() == [8.0, 0.0]
+    assert x.all().item() is False and x.any(dim=1).tolist() == [True, True]
+    assert x.sign().tolist() == [[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]] and x.square().tolist()[0] == [1.0, 4.0, 16.0]
+
+
+def test_split_pieces_are_views_and_differentiable():
+    x = mg.tensor(np.arange(6.0), requires_grad=True)
+    a, b = x.split([2, 4])
+    assert np.shares_memory(a.data, x.data)        # a view, as torch's split gives
+    (a.sum() * 2 + (b * b).sum()).backward()
+    assert x.grad.tolist() == [2.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+
+
+def test_cat_and_stack_send_each_input_its_part_of_the_gradient():
+    a = mg.tensor([[1.0, 2.0]], requires_grad=True)
+    b = mg.tensor([[3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    (mg.cat([a, b]) * mg.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+    assert a.grad.tolist() == [[1.0, 1.0]] and b.grad.tolist() == [[2.0, 2.0], [3.0, 3.0]]
+    c = mg.tensor([1.0, 2.0], requires_grad=True)
+    (mg.stack([c, c * 3], dim=1) * mg.tensor([[1.0, 10.0], [1.0, 10.0]])).sum().backward()
+    assert c.grad.tolist() == [31.0, 31.0]
+
+
+def test_float16_is_storage_and_the_other_ops_name_the_dtypes():
+    h = mg.tensor([1.0, 2.0], dtype=mg.float16)
+    assert h.dtype == mg.float16 == np.float16 and mg.tensor([1.0]).half().dtype == mg.float16
+    assert (h * 2 + h).tolist() == [3.0, 6.0] and h.to(mg.float32).dtype == mg.float32
+    h.requires_grad_()
+    with pytest.raises(TypeError, match=r"exp supports float32 and float64 .* not float16.*\.float\(\)"):
+        h.exp()
+    with pytest.raises(TypeError, match="sum supports float32 and float64"):
+        h.sum()
+    with pytest.raises(TypeError, match="float16"):
+        mg.tensor([1.0], dtype="complex64")
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: mg.tensor([1.0, 2.0]).var(0, True, correction=1), TypeError, "unbiased or correction"),
+    (lambda: mg.tensor([1.0, 2.0]).var(correction="1"), TypeError, "correction must be a number"),
+    (lambda: mg.tensor([1.0, 2.0]).std(0, unbiased=1), TypeError, "unbiased must be a bool"),
+    (lambda: mg.tensor([1.0, 2.0]).norm(p=None), TypeError, "p must be a number"),
+    (lambda: mg.tensor([1.0, 2.0]).norm(p="nuc"), ValueError, "p='nuc' is not supported"),
+    (lambda: mg.tensor([1.0, 2.0]).prod(dim=(0,)), TypeError, "dim must be an int"),
+    (lambda: mg.tensor([1.0, 2.0]).split([1.5, 0.5]), TypeError, "split_sizes must be ints"),
+    (lambda: mg.tensor([1.0, 2.0]).chunk(2.0), TypeError, "chunks must be an int"),
+    (lambda: mg.tensor([1.0, 2.0]).gather(0, [0]), TypeError, "argument 'index' must be Tensor"),
+    (lambda: mg.cat([mg.tensor([1.0]), [2.0]]), TypeError, "expected Tensor as element 1"),
+    (lambda: mg.stack(mg.tensor([1.0])), TypeError, "must be tuple of Tensors"),
+    (lambda: mg.isclose(mg.tensor([1.0]), mg.tensor([1.0]), rtol=-1), RuntimeError, "non-negative"),
+    (lambda: mg.linspace(0, "1", 3), TypeError, "end must be a number"),
+    (lambda: mg.randint(0, 5, size=3), TypeError, "'size' must be tuple of ints"),
+    (lambda: mg.randint(0.5, 5, size=(3,)), TypeError, "low must be an int"),
+    (lambda: mg.full_like([1.0], 2.0), TypeError, "argument 'input' must be Tensor"),
+    (lambda: mg.full_like(mg.tensor([1.0]), "2"), TypeError, "fill_value must be a number"),
+    (lambda: mg.rand_like(mg.tensor([1.0]), generator=3), TypeError, "generator must be a minigrad.Generator"),
+])
+def test_bad_arguments_of_new_functions_name_the_argument(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call()

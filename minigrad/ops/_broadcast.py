@@ -11,10 +11,13 @@ def unbroadcast(grad, shape):
     """Sum `grad` over the axes that broadcasting added or stretched, to get `shape`."""
     if grad.shape == shape:
         return grad
+    # float16 is summed in float32 and rounded once at the end, as torch accumulates it
+    # (numpy's float16 sum rounds at every step).
+    total = np.float32 if grad.dtype == np.float16 else None
     added = grad.ndim - len(shape)  # leading axes that broadcasting prepended
     if added:
-        grad = grad.sum(axis=tuple(range(added)))
+        grad = grad.sum(axis=tuple(range(added)), dtype=total)
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return np.reshape(grad, shape)
+        grad = grad.sum(axis=stretched, keepdims=True, dtype=total)
+    return np.reshape(grad, shape).astype(np.float16) if total is not None else np.reshape(grad, shape)

@@ -56,14 +56,17 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Each input is kept only if the other's gradient needs it, as torch does: what is not
+        # saved may be changed in place afterwards (see minigrad/inplace.py).
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None, a.shape, b.shape)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        grad_a = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
-        grad_b = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        a, b, a_shape, b_shape = ctx.saved_tensors
+        grad_a = unbroadcast(grad * b, a_shape) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad * a, b_shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -74,15 +77,15 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b, a.shape)  # a only for dz/db (see Mul)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x / 0: inf or nan, as in torch
             return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b, a_shape = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            grad_a = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+            grad_a = unbroadcast(grad / b, a_shape) if ctx.needs_input_grad[0] else None
             # -grad a / b^2 as PyTorch rounds it, (a / b) / b: b^2 alone underflows to 0 for
             # |b| < 1e-154, and the same order gives the same overflows as torch's
             grad_b = unbroadcast(-grad * ((a / b) / b), b.shape) if ctx.needs_input_grad[1] else None
@@ -320,3 +323,88 @@ class Where(Function):
         zero = np.zeros((), dtype=grad.dtype)
         return (unbroadcast(np.where(condition, grad, zero), a_shape),
                 unbroadcast(np.where(condition, zero, grad), b_shape))
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for small x;   dy/dx = 1 / (1 + x)   (-inf at x = -1, nan below)."""
+
+    kink = Kink("log1p at x = -1 (edge of its domain)", lambda x, **_: side(x, -1))
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return grad / (x + 1)
+
+
+class Expm1(Function):
+    """y = e^x - 1, accurate for small x;   dy/dx = e^x = y + 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y + 1)
+
+
+class Sin(Function):
+    """y = sin x;   dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):  # sin(inf) is nan, as in torch
+            return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            return grad * np.cos(x)
+
+
+class Cos(Function):
+    """y = cos x;   dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):  # cos(inf) is nan, as in torch
+            return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            return grad * -np.sin(x)
+
+
+class Sign(Function):
+    """y = -1, 0 or +1 as x < 0, x = 0, x > 0 (and 0 for NaN, as torch);   dy/dx = 0 everywhere.
+
+    A step: flat on both sides, a jump at 0, where PyTorch's gradient is 0 too.
+    """
+
+    kink = Kink("sign at x = 0 (a jump)", lambda x, **_: side(x, 0))
+
+    @staticmethod
+    def forward(ctx, x):
+        y = (x > 0).astype(x.dtype)  # np.sign(NaN) would be NaN
+        y -= x < 0
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)

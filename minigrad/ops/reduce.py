@@ -1,7 +1,8 @@
-"""Reductions: sum, mean, max.
+"""Reductions: sum, mean, max, min, var, std, norm, prod.
 
 The backward of a reduction spreads the output gradient back over the elements that
-were reduced: evenly for sum and mean, to the winner(s) for max.
+were reduced: evenly for sum and mean, to the winner(s) for max and min, in proportion
+to each element's own derivative for the others.
 """
 import numpy as np
 
@@ -95,3 +96,229 @@ class MaxDim(Function):
         out = np.zeros(shape, dtype=grad.dtype)
         np.put_along_axis(out, index, grad if keepdim else np.expand_dims(grad, dim), axis=dim)
         return out
+
+
+class Min(Function):
+    """y = min of all elements;   the gradient is split evenly among the tied minima.
+
+    (PyTorch 2.13's rule for the full reduction, as for max(). A NaN is the minimum if present.)
+    """
+
+    kink = Kink("min() at a tie for the minimum", lambda x, **_: x == np.min(x))  # which elements win
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.min(x)
+        ctx.save_for_backward(x, y)
+        return np.asarray(y)
+
+    backward = staticmethod(Max.backward)  # the same split among the elements equal to y
+
+
+class MinDim(Function):
+    """y = min of x along `dim`;   the whole gradient goes to the first minimum of each slice
+    (the index `Tensor.min(dim)` returns), as for max(dim)."""
+
+    kink = Kink("min(dim) at a tie for the minimum", lambda x, dim, **_: np.argmin(x, axis=dim))  # which one wins
+
+    @staticmethod
+    def forward(ctx, x, dim=0, keepdim=False):
+        index = np.expand_dims(np.argmin(x, axis=dim), dim)  # argmin picks the first minimum (or NaN)
+        ctx.save_for_backward(x.shape, index, dim, keepdim)
+        values = np.take_along_axis(x, index, axis=dim)
+        return values if keepdim else np.squeeze(values, axis=dim)
+
+    backward = staticmethod(MaxDim.backward)  # the same scatter: the gradient to the recorded index
+
+
+def _count(shape, axes):
+    """How many elements a reduction over `axes` (None: all) combines into each result."""
+    return int(np.prod([shape[a] for a in axes])) if axes is not None else int(np.prod(shape))
+
+
+def _deviation(x, axes):
+    """x - mean(x) over `axes` (an empty slice gives nan, quietly, as torch's does)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x - np.sum(x, axis=axes, keepdims=True) / x.dtype.type(_count(x.shape, axes))
+
+
+def _variance(x, axes, dof, keepdim):
+    """sum (x - mean)^2 / dof, accumulated in float64 as torch does for float32 too (so the
+    squares of 1e30 do not overflow float32 before the division)."""
+    wide = x.astype(np.float64, copy=False)
+    deviation = _deviation(wide, axes)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return np.sum(deviation * deviation, axis=axes, keepdims=keepdim) / np.float64(dof)
+
+
+class Var(Function):
+    """y = sum_i (x_i - mean)^2 / (n - correction) over `axes` (n elements; correction=1 is
+    Bessel's, the unbiased estimate);   dy/dx_i = 2 (x_i - mean) / (n - correction).
+
+    With n - correction <= 0 the divisor is 0 (inf or nan, as in PyTorch, which also warns).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes=None, correction=1, keepdim=False):
+        dof = max(0, _count(x.shape, axes) - correction)
+        ctx.save_for_backward(_deviation(x, axes), dof)
+        return _variance(x, axes, dof, keepdim).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        deviation, dof = ctx.saved_tensors
+        axes, keepdim = ctx.params.get("axes"), ctx.params.get("keepdim", False)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            scale = grad.dtype.type(2) / grad.dtype.type(dof)
+            return _expand_back(grad * scale, deviation.shape, axes, keepdim) * deviation
+
+
+def _lone_sides(x, axes):
+    """+1 / -1 for an element above / below all the others of its reduction slice when those
+    others are all equal, else 0: it changes exactly as an element crosses the point where
+    the whole slice is equal (std's kink, zero spread)."""
+    lo, hi = np.min(x, axis=axes, keepdims=True), np.max(x, axis=axes, keepdims=True)
+    n = _count(x.shape, axes)
+    n_lo, n_hi = (np.sum(x == lo, axis=axes, keepdims=True), np.sum(x == hi, axis=axes, keepdims=True))
+    spread = hi != lo
+    return ((x == hi) & (n_lo == n - 1) & spread).astype(float) - ((x == lo) & (n_hi == n - 1) & spread)
+
+
+class Std(Function):
+    """y = sqrt(var(x)) over `axes` (var with the same `correction`);
+    dy/dx_i = (x_i - mean) / ((n - correction) y), and 0 where y = 0 (PyTorch's choice where
+    every element of the slice is equal: the bottom of a cone, not differentiable)."""
+
+    kink = Kink("std at zero spread (every element of the slice equal)",
+                lambda x, axes, **_: _lone_sides(x, axes))
+
+    @staticmethod
+    def forward(ctx, x, axes=None, correction=1, keepdim=False):
+        dof = max(0, _count(x.shape, axes) - correction)
+        y = np.sqrt(_variance(x, axes, dof, keepdim)).astype(x.dtype)
+        ctx.save_for_backward(_deviation(x, axes), dof, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        deviation, dof, y = ctx.saved_tensors
+        axes, keepdim = ctx.params.get("axes"), ctx.params.get("keepdim", False)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            half = np.where(y == 0, np.zeros((), grad.dtype), grad / (2 * y))  # d sqrt(v)/dv, masked at v = 0
+            scale = half * (grad.dtype.type(2) / grad.dtype.type(dof))
+            return _expand_back(scale, deviation.shape, axes, keepdim) * deviation
+
+
+def _norm_sides(x, axes, p, **_):
+    """Where the p-norm is not differentiable: |x_i| at 0 for p <= 1 (each element is a kink);
+    for 1 < p < inf only where the whole slice is 0 (x_i crossing 0 with all others 0); for
+    p = +-inf wherever the element of largest (smallest) |x| changes."""
+    if p in (np.inf, -np.inf):
+        a = np.abs(x)
+        extreme = (np.max if p > 0 else np.min)(a, axis=axes, keepdims=True)
+        return (a == extreme) * np.sign(x)
+    if p <= 1:
+        return np.sign(x)
+    others = np.sum(x != 0, axis=axes, keepdims=True) - (x != 0)
+    return np.where(others == 0, np.sign(x), 0)
+
+
+class Norm(Function):
+    """y = (sum_i |x_i|^p)^(1/p) over `axes`: p = 2 the Euclidean length, 1 the sum of |x_i|,
+    inf the largest |x_i|, -inf the smallest, 0 the number of nonzero elements.
+
+    dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1); for p = 2 that is x_i / y; for p = +-inf the
+    gradient is split evenly among the elements of largest (smallest) |x|; for p = 0 it is 0.
+    Where y = 0 (a slice of zeros) the gradient is 0, and for p < 1 it is 0 at x_i = 0
+    (PyTorch 2.13's choices at the kinks, docs/kinks.md).
+    """
+
+    kink = Kink("norm at x = 0 (each x_i for p <= 1), or at a tie in abs(x) for p = inf", _norm_sides)
+
+    @staticmethod
+    def forward(ctx, x, axes=None, p=2.0, keepdim=False):
+        a = np.abs(x)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p != 0 and _count(x.shape, axes) == 1:  # torch's shortcut: |x| itself (1e30 ** 2 would overflow)
+                y = np.sum(a, axis=axes, keepdims=keepdim)
+            elif p == 2:
+                y = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+            elif p == 1:
+                y = np.sum(a, axis=axes, keepdims=keepdim)
+            elif p == np.inf:
+                y = np.max(a, axis=axes, keepdims=keepdim)
+            elif p == -np.inf:
+                y = np.min(a, axis=axes, keepdims=keepdim)
+            elif p == 0:
+                y = np.sum(x != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
+            else:
+                y = np.sum(a ** x.dtype.type(p), axis=axes, keepdims=keepdim) ** x.dtype.type(1 / p)
+        ctx.save_for_backward(x, np.asarray(y, dtype=x.dtype))
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axes, p, keepdim = ctx.params.get("axes"), ctx.params.get("p", 2.0), ctx.params.get("keepdim", False)
+        zero = np.zeros((), grad.dtype)
+        if p == 0:
+            return np.zeros(x.shape, grad.dtype)
+        if not keepdim and axes is not None:  # y and grad with the reduced axes back as 1s
+            kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+            y, grad = y.reshape(kept), grad.reshape(kept)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 1:
+                local = np.sign(x) * grad
+            elif p == 2:
+                local = grad * np.where(y == 0, zero, x / y)
+            elif p in (np.inf, -np.inf):
+                a = np.abs(x)
+                winners = (a == y) | np.isnan(a)
+                local = np.sign(x) * (grad / np.sum(winners, axis=axes, keepdims=True)) * winners
+            elif p < 1:
+                scaled = np.where(x == 0, zero, np.sign(x) * np.abs(x) ** x.dtype.type(p - 1))
+                local = scaled * grad * y ** x.dtype.type(1 - p)
+            else:
+                scale = np.where(y == 0, zero, grad / y ** x.dtype.type(p - 1))
+                local = np.sign(x) * np.abs(x) ** x.dtype.type(p - 1) * scale
+        out = np.empty(x.shape, dtype=grad.dtype)
+        out[...] = local
+        return out
+
+
+class Prod(Function):
+    """y = prod_i x_i over `axes` (one axis, or all);   dy/dx_i = prod_{j != i} x_j.
+
+    That is y / x_i where x_i != 0; with zeros in a slice it is computed as the product of
+    the others (one zero: only that element gets a gradient; two or more: none does),
+    as PyTorch does. prod is a polynomial: smooth everywhere.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 is nan, as in torch
+            y = np.prod(x, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, np.asarray(y))
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        axes, keepdim = ctx.params.get("axes"), ctx.params.get("keepdim", False)
+        if not np.any(x == 0):
+            with np.errstate(over="ignore", invalid="ignore"):  # grad * (y / x), in torch's order
+                return _expand_back(grad, x.shape, axes, keepdim) * (_expand_back(y, x.shape, axes, keepdim) / x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _expand_back(grad, x.shape, axes, keepdim) * _product_of_others(x, axes)
+
+
+def _product_of_others(x, axes):
+    """prod_{j != i} x_j along the reduced axis (or over all elements), without dividing:
+    the product of everything before i times the product of everything after it."""
+    axis = -1 if axes is None else axes[0]
+    v = x.reshape(-1) if axes is None else np.moveaxis(x, axis, -1)
+    ones = np.ones(v.shape[:-1] + (1,), dtype=x.dtype)
+    before = np.cumprod(np.concatenate([ones, v[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(v, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    others = before * after
+    return others.reshape(x.shape) if axes is None else np.moveaxis(others, -1, axis)

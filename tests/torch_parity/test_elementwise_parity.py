@@ -12,6 +12,7 @@ EDGES = [
     ("div_by_0", lambda L, a, b: a / b, [[1.0, -1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 4.0]]),
     ("where_at_the_flip", lambda L, x: L.where(x > 0, x * 2, x * -1), [[0.0, -0.0, 1.0, -1.0]]),
     ("pow_fractional_at_0", lambda L, a, b: a ** b, [[0.0, 0.0, 4.0], [0.5, -1.5, 0.5]]),
+    ("log1p_at_minus_1", lambda L, x: x.log1p(), [[-1.0, -2.0, 0.0, 1e-10]]),
 ]
 
 
