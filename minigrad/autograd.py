@@ -16,11 +16,20 @@ names the same ops "MulBackward0", "AddmmBackward0") and `next_functions` leads 
 Functions (or `AccumulateGrad` nodes, for leaves) of its inputs. `tensor.retain_grad()` and
 `tensor.register_hook(fn)` (hooks.py) ask the engine for a tensor's gradient as it passes;
 `grad(outputs, inputs)` returns gradients without touching any `.grad`.
+
+Two safety nets, as in PyTorch: version counters (an in-place change after an op saved an
+array makes backward refuse, rather than compute a wrong gradient; inplace.py records the
+changes themselves), and anomaly mode (`detect_anomaly`: each op remembers the line that
+created it, and the first backward that returns NaN raises, naming that line).
 """
+import collections
 import functools
 import itertools
 import operator
+import os
 import threading
+import traceback
+import warnings
 import weakref
 from typing import Callable, NamedTuple
 
@@ -153,10 +162,12 @@ class Function:
     """
 
     kink = None  # a Kink where the op is not differentiable (see Kink), None where it is smooth
+    view_of_input = False  # True for ops whose output may share the input's memory (reshape, x[i])
 
     # One object per op of every training step: fixed slots make creating it and reading
     # its fields cheaper than a per-instance __dict__ (and say exactly what a ctx holds).
-    __slots__ = ("parents", "params", "needs_input_grad", "saved_tensors", "freed", "seq", "__weakref__")
+    # (`trace`, where the op was created, is set only in anomaly mode: see detect_anomaly.)
+    __slots__ = ("parents", "params", "needs_input_grad", "saved_tensors", "freed", "seq", "trace", "__weakref__")
 
     def __init__(self, *parents, **params):
         self.parents = parents
@@ -186,7 +197,7 @@ class Function:
         `AccumulateGrad` for a leaf that requires grad, or None for an input that needed no
         gradient when the op ran. (0: which output of that node; minigrad's ops have one.)"""
         return tuple((_node_of(parent) if needs else None, 0)
-                     for parent, needs in zip(self.parents, self.needs_input_grad))
+                     for parent, needs in zip(inputs_of(self), self.needs_input_grad))
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -207,6 +218,8 @@ class Function:
         if True in needs:
             out.requires_grad = True
             out._ctx = ctx  # remember how `out` was made
+            if _anomaly.enabled:
+                ctx.trace = _user_stack()
         return out
 
     @staticmethod
@@ -251,8 +264,261 @@ def _node_of(tensor):
     return node
 
 
-def toposort(root, *more_roots):
-    """Every node reachable from the roots (distinct tensors), each listed after all of its inputs.
+# ---- in-place changes: version counters -------------------------------------------------
+# An op saves arrays for its backward; an in-place change (x.add_(1), an optimizer step) can
+# overwrite one of them before backward runs, and the gradient would silently be wrong. As in
+# torch, every in-place change bumps a version counter, and backward raises when something an
+# op saved was changed after the op ran. Two choices keep it free when nothing changes:
+# - The counter belongs to the memory, not to the Tensor object: a view (reshape, x[0], .T,
+#   detach) and its base share it because they share memory. Only memory that has ever been
+#   changed in place has a record.
+# - Instead of noting each saved array's version when an op runs, each change notes *when* it
+#   happened on the clock that numbers the ops (`Function.seq`). An op is affected only if a
+#   change came after it was created, and `_last_change` says when the latest one came, so
+#   backward compares two numbers per op and looks further only then.
+
+
+class _Changes:
+    """The in-place changes of one block of memory: how many (the version) and when (clock
+    times, the last 100: enough to name the version an op saw)."""
+
+    __slots__ = ("version", "times")
+
+    def __init__(self):
+        self.version = 0
+        self.times = collections.deque(maxlen=100)
+
+
+_changes = {}           # id(memory) -> _Changes, for memory changed in place, while it lives
+_last_change = -1       # the clock time of the latest in-place change anywhere
+
+
+def _memory_of(array):
+    """The array that owns `array`'s memory (follows a view's .base to the end)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def bump_version(tensor):
+    """Note an in-place change of `tensor`'s memory (its views and base share the counter)."""
+    global _last_change
+    memory = _memory_of(tensor.data)
+    record = _changes.get(id(memory))
+    if record is None:
+        record = _changes[id(memory)] = _Changes()
+        weakref.finalize(memory, _changes.pop, id(memory), None)  # forget it with the memory
+    record.version += 1
+    _last_change = next(_sequence)
+    record.times.append(_last_change)
+    return _last_change
+
+
+def version_of(tensor):
+    """How many in-place changes `tensor`'s memory has had (torch's `tensor._version`)."""
+    record = _changes.get(id(_memory_of(tensor.data)))
+    return 0 if record is None else record.version
+
+
+def inputs_of(ctx):
+    """The op's inputs as they were when it ran.
+
+    An in-place change of a tensor the graph made (y.add_(1) after y = x.exp()) records a new
+    op on the same Tensor object; the ops that used y before the change must still send
+    their gradient to y as it was. The change leaves that earlier y behind as `y._past`
+    (see inplace.py), so an op created before a change finds it there.
+    """
+    if ctx.seq > _last_change:
+        return ctx.parents  # nothing changed in place since this op ran: the usual case
+    return tuple([_as_of(parent, ctx.seq) for parent in ctx.parents])
+
+
+def _as_of(tensor, time):
+    """`tensor` as it was at clock `time`: follow its in-place changes back past `time`."""
+    past = getattr(tensor, "_past", None)  # (time of the change, the tensor before it), or unset
+    while past is not None and past[0] > time:
+        tensor = past[1]
+        past = getattr(tensor, "_past", None)
+    return tensor
+
+
+def _check_saved(ctx, node):
+    """torch's error when an array `ctx` saved was changed in place after `ctx` ran (a
+    change through any tensor sharing its memory)."""
+    for value in _saved_arrays(ctx.saved_tensors):
+        memory = _memory_of(value)
+        record = _changes.get(id(memory))
+        if record is None or record.times[-1] < ctx.seq:
+            continue
+        after = sum(1 for time in record.times if time > ctx.seq)
+        expected = record.version - after
+        owner = _owner_of(memory, ctx, node)
+        which = f", which is output 0 of {type(owner._ctx).__name__}," if owner is not None and owner._ctx else ""
+        hint = (" Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                "The variable in question was changed in there or anywhere later. Good luck!" if _anomaly.enabled else
+                " Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+                "with minigrad.autograd.set_detect_anomaly(True, check_nan=False).")
+        shape = "[" + ", ".join(str(n) for n in value.shape) + "]"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[minigrad.{_TYPE_NAMES.get(value.dtype.name, value.dtype.name)} {shape}]{which} is at version "
+            f"{record.version}; expected version {expected}{' or earlier' if after == len(record.times) == 100 else ''}"
+            f" instead.{hint}")
+
+
+def _stale_view(view, time):
+    """True when `view`, made by view ops (x[0], reshape, .T), was used at clock `time` after
+    its base had been changed in place in the graph other than through this view: its values
+    were then the new base's, but its history leads to the old one. (A view changed itself
+    is taken again from the new base, see inplace.py; stand-ins for old values have `_past`.)"""
+    while view._ctx is not None and view._ctx.view_of_input and getattr(view, "_past", None) is None:
+        base = view._ctx.parents[0]
+        if _as_of(base, time) is not _as_of(base, view._ctx.seq):
+            return True
+        view = base
+    return False
+
+
+def _saved_arrays(saved):
+    """The numpy arrays among what an op saved, also one level inside tuples (a loss saves its
+    target arrays in a tuple)."""
+    for value in saved:
+        if type(value) is np.ndarray:
+            yield value
+        elif type(value) is tuple:
+            yield from (item for item in value if type(item) is np.ndarray)
+
+
+def _owner_of(memory, ctx, node):
+    """Which tensor around `ctx` (its output, then its inputs as they were) owns `memory`."""
+    for tensor in (node, *inputs_of(ctx)):
+        past = getattr(tensor, "_past", ())
+        held = past[2] if len(past) == 3 else tensor.data  # a stand-in for an old value: the memory it was in
+        if _memory_of(held) is memory:
+            return tensor
+    return None
+
+
+_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}
+
+
+# ---- anomaly mode: where a NaN came from ----------------------------------------------
+
+
+class _AnomalyMode:
+    """Whether ops remember where they were created, and backward checks for NaN (global, as
+    torch's is)."""
+    enabled = False
+    check_nan = True
+
+
+_anomaly = _AnomalyMode()
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_COURSE = os.path.join(_PACKAGE, "lessons")
+
+
+def is_anomaly_enabled():
+    """True inside detect_anomaly() / after set_detect_anomaly(True)."""
+    return _anomaly.enabled
+
+
+def is_anomaly_check_nan_enabled():
+    """True when anomaly mode also checks every backward result for NaN."""
+    return _anomaly.check_nan
+
+
+class _AnomalySwitch:
+    """Anomaly mode set inside a `with` block or a decorated function, restored after."""
+
+    def __init__(self, mode, check_nan=True):
+        self.mode, self.nan = bool(mode), bool(check_nan)
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append((_anomaly.enabled, _anomaly.check_nan))
+        _anomaly.enabled, _anomaly.check_nan = self.mode, self.nan
+
+    def __exit__(self, *exc):
+        _anomaly.enabled, _anomaly.check_nan = self._previous.pop()
+        return False
+
+    def __call__(self, fn):
+        mode, nan = self.mode, self.nan
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with _AnomalySwitch(mode, nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class detect_anomaly(_AnomalySwitch):
+    """Debugging mode for backward, as a context manager or a decorator:
+
+        with minigrad.autograd.detect_anomaly():
+            loss = model(x) ...          # each op remembers the line that created it
+            loss.backward()              # a backward returning NaN raises, naming that line
+
+    Every op created inside remembers where (the stack of the user's code); when an op's
+    backward returns NaN (check_nan=True), backward raises torch's "Function 'XBackward0'
+    returned nan values in its 0th output." and shows the line that created the op; any other
+    error in backward (an in-place change, a hook's) shows it too. It slows every op: only for
+    debugging.
+    """
+
+    def __init__(self, check_nan=True):
+        super().__init__(True, check_nan)
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", UserWarning, stacklevel=2)
+
+
+class set_detect_anomaly(_AnomalySwitch):
+    """Turn anomaly mode on or off (see detect_anomaly): now, as a plain call, or for a block
+    as a context manager (the previous mode is back after it), as torch's."""
+
+    def __init__(self, mode, check_nan=True):
+        super().__init__(mode, check_nan)
+        self._before = (_anomaly.enabled, _anomaly.check_nan)
+        _anomaly.enabled, _anomaly.check_nan = self.mode, self.nan
+
+    def __enter__(self):
+        self._previous.append(self._before)
+
+
+def _user_stack():
+    """The stack where an op is being created, without the frames inside minigrad's library
+    (the course's lessons are user code here): the last line is the user's."""
+    frames = traceback.extract_stack()[:-2]  # without _user_stack and Function.apply
+    while frames and frames[-1].filename.startswith(_PACKAGE) and not frames[-1].filename.startswith(_COURSE):
+        frames.pop()
+    return frames
+
+
+def _explain_anomaly(ctx, error):
+    """In anomaly mode, say where the op whose backward failed was created: torch's warning,
+    and the same lines as a note on the error."""
+    trace = getattr(ctx, "trace", None)
+    if trace is None:
+        where = ("No forward pass information available. Enable detect anomaly during forward pass for more "
+                 "information.")
+    else:
+        where = "Traceback of forward call that caused the error:\n" + "".join(traceback.format_list(trace)).rstrip()
+    warnings.warn(f"Error detected in {ctx.name()}. {where}", UserWarning, stacklevel=4)
+    if trace:
+        last = trace[-1]
+        error.add_note(f"{ctx.name()} was created at {last.filename}:{last.lineno}: {last.line}")
+
+
+def _check_nan(ctx, input_grads):
+    for i, g in enumerate(input_grads):
+        if g is not None and np.isnan(g).any():
+            raise RuntimeError(f"Function '{ctx.name()}' returned nan values in its {i}th output.")
+
+
+def toposort(root, more_roots=(), as_they_were=False):
+    """Every node reachable from `root` (and `more_roots`: distinct tensors), each listed
+    after all of its inputs.
 
     The order comes for free from when each op ran: `apply` numbers every Function as it
     is created (`ctx.seq`), and an op can only be created after the ops that made its
@@ -271,11 +537,15 @@ def toposort(root, *more_roots):
             leaves.append(node)
             continue
         ops.append(node)
-        for parent in ctx.parents:
+        for parent in (inputs_of(ctx) if as_they_were else ctx.parents):
             if parent.requires_grad and id(parent) not in seen:
                 seen.add(id(parent))
                 stack.append(parent)
     ops.sort(key=_creation_order)
+    if ops and ops[0]._ctx.seq < _last_change and not as_they_were:
+        # Something was changed in place after the oldest op ran: walk again, following each
+        # op's inputs as they were when it ran (see inputs_of). Rare, so checked once, here.
+        return toposort(root, more_roots, as_they_were=True)
     return leaves + ops
 
 
@@ -380,14 +650,22 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
     an op's backward (or released by the op that saved it) or by the engine's own sums, and
     goes to one tensor at most.
     """
-    nodes = toposort(*roots)  # phase 1
+    nodes = toposort(roots[0], roots[1:])  # phase 1
     reach = None
     if targets is not None:
         reach = _reach(nodes, targets)
         nodes = [node for node in nodes if id(node) in reach]
         captured = {}
+    last_change = _last_change
+    slow = False  # True when something was changed in place after the oldest op ran
+    for node in nodes:
+        if node._ctx is not None:  # the first op: the oldest (toposort lists leaves, then ops by age)
+            slow = node._ctx.seq < last_change
+            break
+    checking_nan = _anomaly.enabled and _anomaly.check_nan
     recording = _grad_mode.enabled
     _grad_mode.enabled = False  # backward's own arithmetic is not part of any graph
+    ctx = None
     try:
         for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
             grad = grads.pop(id(node), None)
@@ -413,25 +691,42 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                     "the buffers saved by the forward pass were freed by the first backward(). "
                     "Call backward(retain_graph=True) the first time if you need to backward twice."
                 )
+            parents = ctx.parents
+            if slow and ctx.seq < last_change:  # something was changed in place after this op ran
+                _check_saved(ctx, node)
+                parents = inputs_of(ctx)
             saved = ctx.saved_tensors
             input_grads = ctx.backward(ctx, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if checking_nan:
+                _check_nan(ctx, input_grads)
             if not retain_graph:
                 ctx.saved_tensors, ctx.freed = (), True
-            for parent, g in zip(ctx.parents, input_grads):
+            for parent, g in zip(parents, input_grads):
                 if g is None or not parent.requires_grad:
                     continue
+                if slow and parent._ctx is not None and _stale_view(parent, ctx.seq):
+                    raise RuntimeError(
+                        f"a view ({parent._ctx.name()}, shape {list(parent.shape)}) was used by {ctx.name()} after "
+                        "the tensor it views was changed in place (not through this view) with the change "
+                        "recorded in the graph: minigrad cannot rebuild the view's history (torch replays the "
+                        "view). Take the view again after the change, or change a .clone().")
                 data = parent.data
                 if g.dtype is not data.dtype and g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
                     g = g.astype(data.dtype)
                 assert g.shape == data.shape, f"{ctx.name()}: gradient shape {g.shape} != input shape {data.shape}"
-                for kept in saved:  # an array the op saved (losses hand theirs back when grad is 1)
-                    if kept is g and (retain_graph or _is_data_of(g, node, ctx)):
-                        claimed[id(g)] = g  # still the op's, or some tensor's .data
+                if saved and (parent._ctx is None or reach is not None):  # g may be kept: a leaf's .grad, grad()'s result
+                    for kept in saved:  # an array the op saved (losses hand theirs back when grad is 1)
+                        if kept is g and (retain_graph or _is_data_of(g, node, parents)):
+                            claimed[id(g)] = g  # still the op's, or some tensor's .data
                 key = id(parent)
                 previous = grads.get(key)
                 grads[key] = g if previous is None else previous + g  # a node used twice sums its gradients
+    except Exception as error:
+        if _anomaly.enabled and ctx is not None:
+            _explain_anomaly(ctx, error)
+        raise
     finally:
         _grad_mode.enabled = recording
     if capture:  # the caller gets arrays no one else holds
@@ -439,11 +734,11 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
     return None
 
 
-def _is_data_of(array, node, ctx):
+def _is_data_of(array, node, parents):
     """True when `array` is the data of the op's output or of one of its inputs."""
     if array is node.data:
         return True
-    for parent in ctx.parents:  # a loop, not any(...): this runs at every loss.backward()
+    for parent in parents:  # a loop, not any(...): this runs at every loss.backward()
         if array is parent.data:
             return True
     return False
@@ -455,7 +750,7 @@ def _reach(nodes, targets):
     reach = {}
     for node in nodes:
         ctx = node._ctx
-        leads = ctx is not None and any(id(parent) in reach for parent in ctx.parents)
+        leads = ctx is not None and any(id(parent) in reach for parent in inputs_of(ctx))
         if leads or id(node) in targets:
             reach[id(node)] = leads
     return reach

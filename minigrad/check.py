@@ -1,4 +1,5 @@
-"""`minigrad check`: every op and every loss, against PyTorch and against finite differences.
+"""`minigrad check`: every op, activation, layer and loss, against PyTorch and against finite
+differences.
 
 Each case is a function fn(lib, *tensors), written once (see minigrad.testing), and a
 recipe for its seeded random inputs. For each case the runner
@@ -9,7 +10,13 @@ recipe for its seeded random inputs. For each case the runner
 2. against finite differences, in float64 only: minigrad.gradcheck, the full Jacobian by
    central differences (float32's rounding would swamp a difference quotient). The row
    shows how far backward() is from the numeric derivative of sum(upstream * output),
-   the same number gradcheck bounds element by element.
+   the same number gradcheck bounds element by element. Not for the few cases whose gradient
+   is a definition rather than a derivative (`Case.derivative=False`: embedding's padding_idx
+   row gets 0, scale_grad_by_freq scales a repeated row down): torch alone checks those.
+
+The last cases (`Probe`) look inside backward instead: the gradient a hook sees and passes
+on, a retained intermediate gradient, and what autograd.grad returns, against torch and
+against finite differences.
 
 One row per case, reference and dtype; the run fails if any row fails. Inputs stay away
 from the kinks (abs at 0, a hinge at its margin, ...), where the derivative is a choice
@@ -37,6 +44,7 @@ class Case:
     inputs: object                # inputs(rng) -> list of float64 / int64 numpy arrays
     torch_fn: object = None       # torch's spelling, when it differs (minigrad's hinge_loss)
     grad: tuple = None            # which inputs get a gradient (default: the floating ones)
+    derivative: bool = True       # False: the gradient is a chosen one, not the derivative (no finite diff)
 
 
 @dataclass
@@ -126,7 +134,71 @@ def op_cases():
         Case("matmul", "(N, C) @ (C, 2)", lambda lib, a, b: a @ b,
              lambda rng: [rng.normal(size=(N, C)), rng.normal(size=(C, 2))]),
         Case("reshape", "transpose, T, index", lambda lib, a: a.reshape(C, N).transpose(0, 1).T[1:, ::2], x),
+        Case("min", "", lambda lib, a: a.min(), x),
+        Case("min", "dim=1", lambda lib, a: a.min(dim=1)[0], x),
+        Case("var", "", lambda lib, a: a.var(), x),
+        Case("var", "dim=1, correction=0", lambda lib, a: a.var(dim=1, correction=0), x),
+        Case("std", "dim=0, keepdim", lambda lib, a: a.std(dim=0, keepdim=True), x),
+        Case("norm", "", lambda lib, a: a.norm(), x),
+        Case("norm", "p=1, dim=1", lambda lib, a: a.norm(p=1, dim=1), x),
+        Case("norm", "p=3, dim=0, keepdim", lambda lib, a: a.norm(p=3, dim=0, keepdim=True), x),
+        Case("norm", "p=inf, dim=1", lambda lib, a: a.norm(p=float("inf"), dim=1), x),
+        Case("prod", "dim=1", lambda lib, a: a.prod(dim=1), x),
+        Case("log1p", "", lambda lib, a: a.log1p(), p),
+        Case("expm1", "", lambda lib, a: a.expm1(), x),
+        Case("sin", "", lambda lib, a: a.sin(), x),
+        Case("cos", "", lambda lib, a: a.cos(), x),
+        Case("square", "", lambda lib, a: a.square(), x),
+        Case("sign", "sign(a) * a", lambda lib, a: a.sign() * a, x),
+        Case("cat", "dim=1", lambda lib, a, b: lib.cat([a, b], dim=1), two),
+        Case("stack", "dim=-1", lambda lib, a, b: lib.stack([a, b], dim=-1), two),
+        Case("split", "[1, C - 1] along dim=1", lambda lib, a: a.split([1, C - 1], dim=1)[1] * 2, x),
+        Case("chunk", "2 along dim=0", lambda lib, a: a.chunk(2, dim=0)[1].exp(), x),
+        Case("gather", "dim=1, repeats",
+             lambda lib, a: a.gather(1, lib.tensor([[0, 2], [1, 1], [2, 0], [0, 0]])), x),
+        Case("index_select", "dim=0, repeats", lambda lib, a: a.index_select(0, lib.tensor([3, 0, 3])), x),
+        Case("t", "", lambda lib, a: a.t(), x),
+        Case("clone", "then changed in place", lambda lib, a: a.exp().clone().mul_(a), x),
+        Case("add_", "on a slice of an op's output (CopySlices)",
+             lambda lib, a: _sliced_in_place(a), x),
     ]
+
+
+# ---- the case table: activations and layers of nn.functional ------------------------------------
+def nn_cases():
+    """The activations torch has only as functions, and the layers' functional forms."""
+    wide = many(lambda rng: rng.normal(scale=3.0, size=(N, C)))     # reaches softplus's linear branch
+    per_channel = lambda rng: [rng.normal(size=(N, C)), rng.normal(size=C), rng.normal(size=C)]      # noqa: E731
+    sequence = lambda rng: [rng.normal(size=(N, C, 2)), rng.normal(size=C), rng.normal(size=C)]      # noqa: E731
+    running = lambda rng: [rng.normal(size=(N, C)), rng.normal(size=C), rng.uniform(0.5, 2.0, C),  # noqa: E731
+                           rng.normal(size=C), rng.normal(size=C)]
+    table_and_ids = lambda rng: [rng.normal(size=(5, C)), rng.integers(0, 5, size=(N, 2))]          # noqa: E731
+    return [
+        Case("leaky_relu", "", lambda lib, a: F(lib).leaky_relu(a), wide),
+        Case("leaky_relu", "negative_slope=0.2", lambda lib, a: F(lib).leaky_relu(a, 0.2), wide),
+        Case("softplus", "", lambda lib, a: F(lib).softplus(a), wide),
+        Case("softplus", "beta=2, threshold=3", lambda lib, a: F(lib).softplus(a, beta=2.0, threshold=3.0), wide),
+        Case("gelu", "approximate='none'", lambda lib, a: F(lib).gelu(a), wide),
+        Case("gelu", "approximate='tanh'", lambda lib, a: F(lib).gelu(a, approximate="tanh"), wide),
+        Case("batch_norm", "training, weight, bias", lambda lib, a, w, b: F(lib).batch_norm(
+            a, None, None, w, b, training=True), per_channel),
+        Case("batch_norm", "training, input (N, C, L)", lambda lib, a, w, b: F(lib).batch_norm(
+            a, None, None, w, b, training=True, eps=0.1), sequence),
+        Case("batch_norm", "eval: running statistics", lambda lib, a, m, v, w, b: F(lib).batch_norm(
+            a, m, v, w, b, training=False), running, grad=(True, False, False, True, True)),
+        Case("layer_norm", "normalized_shape=(C,), weight, bias", lambda lib, a, w, b: F(lib).layer_norm(
+            a, (C,), w, b), per_channel),
+        Case("layer_norm", "normalized_shape=(C, 2), no bias, eps=0.1", lambda lib, a, w: F(lib).layer_norm(
+            a, (C, 2), w, None, eps=0.1), lambda rng: [rng.normal(size=(N, C, 2)), rng.normal(size=(C, 2))]),
+        Case("embedding", "", lambda lib, w, i: F(lib).embedding(i, w), table_and_ids),
+        # These two gradients are torch's definitions, not derivatives (the padding row's is 0, a
+        # repeated row's is scaled down): only torch can check them.
+        Case("embedding", "padding_idx=1", lambda lib, w, i: F(lib).embedding(i, w, padding_idx=1), table_and_ids,
+             derivative=False),
+        Case("embedding", "scale_grad_by_freq", lambda lib, w, i: F(lib).embedding(i, w, scale_grad_by_freq=True),
+             table_and_ids, derivative=False),
+    ]
+
 
 
 # ---- the case table: losses, with every option ---------------------------------------------------
@@ -225,8 +297,79 @@ def _reduce(loss, reduction):
     return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
 
 
+def _sliced_in_place(a):
+    y = a * a
+    y[1:3, ::2].add_(a[0:2, 1:], alpha=2)   # recorded on y, as torch's CopySlices
+    return y
+
+
+# ---- the case table: looking inside backward -------------------------------------------------------
+@dataclass
+class Probe:
+    """A look inside backward rather than an op: `look(lib, a)` returns the gradients it sees
+    (a hook's, a retained one, autograd.grad's), compared with torch's, and
+    `numeric(a, gradient_of)` the same quantities by finite differences, where
+    gradient_of(f, x) is the central difference of the scalar f at the array x."""
+    name: str
+    options: str
+    look: object
+    numeric: object
+    inputs: object = many(normal(N, C))
+    derivative: bool = True
+
+
+def _head(a):      # input -> an intermediate tensor
+    return (a * a).sigmoid() * 3
+
+
+def _tail(y):      # the intermediate -> a scalar, through a kernel (log_softmax)
+    return (y.log_softmax(dim=1)[:, 0] * 2).sum() + (y * y.exp()).mean()
+
+
+def _hook_probe(lib, a):
+    y = _head(a)
+    seen = []
+    y.register_hook(lambda g: seen.append(g.detach() * 1))
+    y.register_hook(lambda g: g * 2)        # a replacement: doubles what flows on to a
+    _tail(y).backward()
+    return [seen[0], a.grad]
+
+
+def _retain_probe(lib, a):
+    y = _head(a)
+    y.retain_grad()
+    _tail(y).backward()
+    return [y.grad, a.grad]
+
+
+def _grad_probe(lib, a):
+    y = _head(a)
+    grads = lib.autograd.grad(_tail(y), [a, y])
+    assert a.grad is None                    # grad() touches no .grad
+    return list(grads)
+
+
+def probe_cases():
+    def numeric(double_a=1.0):
+        def of(a, gradient_of):
+            tail = lambda x: _tail(minigrad.tensor(x)).item()                 # noqa: E731
+            whole = lambda x: _tail(_head(minigrad.tensor(x))).item()         # noqa: E731
+            y = _head(minigrad.tensor(a)).data
+            return [gradient_of(tail, y), double_a * gradient_of(whole, a)]
+        return of
+
+    def grad_numeric(a, gradient_of):
+        seen, total = numeric()(a, gradient_of)
+        return [total, seen]
+    return [
+        Probe("register_hook", "the gradient a hook sees; a second hook doubles it", _hook_probe, numeric(2.0)),
+        Probe("retain_grad", "an intermediate's .grad, and the input's", _retain_probe, numeric()),
+        Probe("autograd.grad", "d/d(input) and d/d(intermediate), no .grad touched", _grad_probe, grad_numeric),
+    ]
+
+
 def cases():
-    return op_cases() + loss_cases()
+    return op_cases() + nn_cases() + loss_cases() + probe_cases()
 
 
 # ---- running one case -----------------------------------------------------------------------------
@@ -242,6 +385,45 @@ def against_torch(case, arrays, dtype):
                "PASS" if report.ok else "FAIL",
                "" if report.ok else "; ".join(f"{row.name} at {row.index}: minigrad {row.minigrad_value:.6g}, "
                                               f"torch {row.torch_value:.6g}" for row in report.failures))
+
+
+def probe_against_torch(probe, arrays, dtype):
+    """The gradients `probe.look` sees, in minigrad and in torch, on the same input."""
+    import torch
+
+    from minigrad.testing import DEFAULT_TOLERANCES, difference
+    atol, rtol = DEFAULT_TOLERANCES[np.dtype(dtype)]
+    mine = probe.look(minigrad, minigrad.tensor(arrays[0].astype(dtype), requires_grad=True))
+    theirs = probe.look(torch, torch.tensor(arrays[0].astype(dtype), requires_grad=True))
+    return _probe_row(probe, np.dtype(dtype).name, "torch",
+                      [difference(f"seen {i}", m.data, t.detach().numpy(), atol, rtol, scale=1.0)
+                       for i, (m, t) in enumerate(zip(mine, theirs))])
+
+
+def probe_against_finite_differences(probe, arrays, eps=1e-6):
+    from minigrad.testing import difference
+
+    def gradient_of(f, x):
+        x = x.astype(np.float64)
+        out = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            up, down = x.copy(), x.copy()
+            up[i] += eps
+            down[i] -= eps
+            out[i] = (f(up) - f(down)) / (2 * eps)
+        return out
+    mine = probe.look(minigrad, minigrad.tensor(arrays[0], requires_grad=True))
+    numeric = probe.numeric(arrays[0], gradient_of)
+    return _probe_row(probe, "float64", "finite diff",
+                      [difference(f"seen {i}", m.data, n, 1e-5, 1e-3) for i, (m, n) in enumerate(zip(mine, numeric))])
+
+
+def _probe_row(probe, dtype, against, diffs):
+    ok = all(d.ok for d in diffs)
+    return Row(probe.name, probe.options, dtype, against, np.nan, np.nan, max(d.max_abs for d in diffs),
+               max(d.max_rel for d in diffs), "PASS" if ok else "FAIL",
+               "" if ok else "; ".join(f"{d.name} at {d.index}: minigrad {d.minigrad_value:.6g}, "
+                                       f"reference {d.torch_value:.6g}" for d in diffs if not d.ok))
 
 
 def against_finite_differences(case, arrays, rng, eps=1e-6):
@@ -300,9 +482,15 @@ def run(name_filter=None, dtypes=("float64", "float32"), seed=0, torch=None):
             continue
         rng = np.random.default_rng([seed, index])    # each case its own stream: filtering changes nothing
         arrays = case.inputs(rng)
+        if isinstance(case, Probe):
+            if torch:
+                rows += [probe_against_torch(case, arrays, dtype) for dtype in dtypes]
+            if "float64" in dtypes:
+                rows.append(probe_against_finite_differences(case, arrays))
+            continue
         if torch:
             rows += [against_torch(case, arrays, dtype) for dtype in dtypes]
-        if "float64" in dtypes:
+        if "float64" in dtypes and case.derivative:
             rows.append(against_finite_differences(case, arrays, rng))
     return rows, torch
 
@@ -313,8 +501,8 @@ def format_table(rows):
               f"{'value abs':>9} {'value rel':>9} {'grad abs':>9} {'grad rel':>9}  result")
     lines = [header, "-" * len(header)]
     for row in rows:
-        value = (f"{row.value_abs:>9.1e} {row.value_rel:>9.1e}" if row.against == "torch"
-                 else f"{'-':>9} {'-':>9}")
+        value = (f"{row.value_abs:>9.1e} {row.value_rel:>9.1e}" if row.against == "torch" and not np.isnan(row.value_abs)
+                 else f"{'-':>9} {'-':>9}")   # (finite differences and probes compare gradients only)
         lines.append(f"{row.name:<34} {row.options or '-':<50} {row.dtype:<8} {row.against:<11} {value} "
                      f"{row.grad_abs:>9.1e} {row.grad_rel:>9.1e}  {row.status}")
         if row.detail:

@@ -1,7 +1,7 @@
 """The `minigrad` command.
 
     minigrad train regression|binary|multiclass|svm|all|demos [--lr --epochs --seed --dtype
-                   --optimizer sgd|adam --plot FILE.png --data toy|real --quiet]
+                   --optimizer sgd|adam --plot FILE.png --data toy|real --quiet --detect-anomaly]
     minigrad plot losses FILE.png
     minigrad check [--filter NAME --dtype float64|float32|both --seed N --json FILE]
     minigrad graph regression|binary|multiclass|svm --out FILE.png [--renderer auto|graphviz|matplotlib]
@@ -60,6 +60,9 @@ def build_parser():
     train.add_argument("--data", choices=("toy", "real"), default="toy",
                        help="the lesson's toy data (default) or scikit-learn's bundled real data")
     train.add_argument("--quiet", action="store_true", help="print only the one-line verdicts")
+    train.add_argument("--detect-anomaly", action="store_true",
+                       help="train in anomaly mode: stop at the first backward that returns NaN and show the line "
+                            "that created its op (minigrad.autograd.detect_anomaly)")
     plot = commands.add_parser("plot", help="draw a lesson's diagram")
     plot.add_argument("figure", choices=("losses",), help="losses: hinge, CE and MSE-on-sigmoid against the logit")
     plot.add_argument("file", metavar="FILE.png")
@@ -172,7 +175,14 @@ def train(args, out=print):
             if title and not args.quiet:
                 out(f"-- {title} --")
             train_fn = lessons.TRAININGS[name] if args.data == "toy" else lessons_module(name).real_data
-            result = train_fn(**kwargs, out=quiet if args.quiet else out)
+            try:
+                with _anomaly_mode(args.detect_anomaly):
+                    result = train_fn(**kwargs, out=quiet if args.quiet else out)
+            except RuntimeError as error:
+                if not args.detect_anomaly:
+                    raise
+                _explain_anomaly(error, out)
+                return None
             if args.quiet:
                 out(result.verdict)
             results.append(result)
@@ -183,6 +193,29 @@ def train(args, out=print):
         plot.training_figure(results, args.plot)
         out(f"Wrote {args.plot}")
     return results
+
+
+def _anomaly_mode(on):
+    """Anomaly mode around a training (--detect-anomaly), or nothing."""
+    import contextlib
+    import warnings
+
+    from minigrad import autograd
+    if not on:
+        return contextlib.nullcontext()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the "it slows every op" warning: asked for on the command line
+        return autograd.detect_anomaly()
+
+
+def _explain_anomaly(error, out):
+    out(f"Anomaly mode stopped the training: {error}")
+    for note in getattr(error, "__notes__", ()):
+        out(f"  {note}")
+    out("That op's backward is the first that produced NaN. Its own formula is rarely the culprit: a NaN or an "
+        "infinity flowed into that line (print the tensors it uses, or check them with .isfinite()), and the "
+        "forward values before it say from where. A training that diverges overflows to inf, and then inf - inf "
+        "or 0 * inf gives NaN.")
 
 
 def main(argv=None):
@@ -197,7 +230,8 @@ def main(argv=None):
                 require_sklearn()
             except ImportError as error:
                 parser.exit(1, f"minigrad: error: {error}\n")
-        train(args)
+        if train(args) is None:
+            return 1  # stopped by anomaly mode
     elif args.command == "plot":
         from minigrad import plot
         plot.losses_figure(args.file)

@@ -13,11 +13,13 @@ import numpy as np
 
 from minigrad import autograd
 from minigrad import dtype as dtypes
-from minigrad import hooks
-from minigrad.ops import activation, elementwise, matmul, reduce, shape, softmax
+from minigrad import hooks, inplace
+from minigrad.ops import activation, copy, elementwise, join, matmul, reduce, shape, softmax
 
 _new_object = object.__new__  # what Tensor._wrap creates tensors with, skipping __init__'s checks
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
+MinResult = collections.namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns
+_HALF, _F32, _F64 = dtypes.float16, dtypes.float32, dtypes.float64
 
 
 class Tensor:
@@ -35,7 +37,8 @@ class Tensor:
     # fields faster to read than a per-instance __dict__. __weakref__ keeps weakref.ref working.
     # _grad is what the `grad` property shows; _hooks is None unless register_hook or
     # retain_grad asked for something (a hooks.TensorHooks).
-    __slots__ = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "__weakref__")
+    # _past is set only by an in-place change of a tensor in a graph (see inplace.py).
+    __slots__ = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "_past", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -186,13 +189,18 @@ class Tensor:
             return self
         if self.requires_grad and dtypes.is_floating(dtype):
             return Cast.apply(self, dtype=dtype)
-        return Tensor._wrap(self.data.astype(dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e5 -> float16 inf, nan -> int: as torch, quietly
+            return Tensor._wrap(self.data.astype(dtype))
 
     def float(self):
         return self.to(dtypes.float32)
 
     def double(self):
         return self.to(dtypes.float64)
+
+    def half(self):
+        """A float16 copy: for storage and conversion (dtype.py lists the ops that take float16)."""
+        return self.to(dtypes.float16)
 
     def long(self):
         return self.to(dtypes.int64)
@@ -224,9 +232,6 @@ class Tensor:
         targets = None if inputs is None else _backward_targets(inputs)
         autograd.backward((self,), {id(self): gradient}, {id(gradient): gradient}, retain_graph, targets)
 
-    def zero_(self):
-        self.data[...] = 0
-        return self
 
     # ---- repr -------------------------------------------------------------------------
     def __repr__(self):
@@ -301,6 +306,8 @@ class Tensor:
 
     def __pow__(self, exponent):
         if type(exponent) in (int, float) and self.data.dtype.kind == "f":
+            if self.data.dtype is _HALF and exponent != 2:
+                raise dtypes.half_error("pow")
             return elementwise.PowScalar.apply(self, exponent=exponent)  # x ** 2: no exponent tensor
         return elementwise.Pow.apply(*_pow_operands(self, exponent))
 
@@ -348,7 +355,10 @@ class Tensor:
             np.broadcast_shapes(a[:-2], b[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {a} and {b} do not broadcast") from None
-        return matmul.MatMul.apply(*_same_dtype(self, other))
+        a, b = _same_dtype(self, other)
+        if a.data.dtype is _HALF:
+            raise dtypes.half_error("matmul")
+        return matmul.MatMul.apply(a, b)
 
     # ---- comparisons (bool results, no gradient) --------------------------------------
     def __eq__(self, other):
@@ -387,6 +397,33 @@ class Tensor:
 
     def abs(self):
         return elementwise.Abs.apply(self)
+
+    def log1p(self):
+        """ln(1 + x), accurate where x is tiny (log(1 + x) would round 1 + x first)."""
+        return elementwise.Log1p.apply(_as_float(self, "log1p"))
+
+    def expm1(self):
+        """e^x - 1, accurate where x is tiny."""
+        return elementwise.Expm1.apply(_as_float(self, "expm1"))
+
+    def sin(self):
+        return elementwise.Sin.apply(_as_float(self, "sin"))
+
+    def cos(self):
+        return elementwise.Cos.apply(_as_float(self, "cos"))
+
+    def square(self):
+        """x * x; an integer tensor stays integer (bool becomes int64), as in torch."""
+        if self.data.dtype.kind == "f":
+            return elementwise.PowScalar.apply(self, exponent=2)  # a * a, gradient 2 a
+        x = self.to(dtypes.int64)
+        return x * x
+
+    def sign(self):
+        """-1, 0 or +1 by the sign of each element (the dtype kept; bool stays bool); gradient 0."""
+        if self.data.dtype.kind == "b":
+            return Tensor._wrap(self.data.copy())
+        return elementwise.Sign.apply(self)
 
     def clamp(self, min=None, max=None):
         """Limit every element to [min, max] (either may be None)."""
@@ -428,13 +465,18 @@ class Tensor:
 
     # ---- reductions -------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False):
-        return reduce.Sum.apply(self, axes=_check_dims(dim, self.ndim), keepdim=keepdim)
+        if self.data.dtype is _HALF:  # numpy sums float16 in float16 steps, torch in float32
+            raise dtypes.half_error("sum")
+        return reduce.Sum.apply(self, axes=None if dim is None else _check_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
         return reduce.Mean.apply(_as_float(self, "mean"), axes=_check_dims(dim, self.ndim), keepdim=keepdim)
 
     def max(self, dim=None, keepdim=False):
-        """The largest element; with `dim`, a (values, indices) pair along that axis."""
+        """The largest element; with `dim`, a (values, indices) pair along that axis; with a
+        tensor, the element-wise maximum (torch.max(input, other))."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         if dim is None:
             if self.data.size == 0:
                 raise ValueError("max() of an empty tensor has no value; pass dim= for a reduction along an axis")
@@ -451,6 +493,94 @@ class Tensor:
         if not self.ndim:
             values, indices = values.reshape(()), indices.reshape(())
         return MaxResult(values, Tensor._wrap(indices.astype(np.int64)))
+
+    def min(self, dim=None, keepdim=False):
+        """The smallest element (the gradient split evenly among ties, as torch); with `dim`, a
+        (values, indices) pair along that axis (the gradient to the first minimum, the index
+        returned); with a tensor, the element-wise minimum (torch.min(input, other))."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            if self.data.size == 0:
+                raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            return reduce.Min.apply(self)
+        dim = _check_dim(dim, self.ndim)
+        if self.ndim and self.shape[dim] == 0:
+            raise IndexError(f"min(): Expected reduction dim {dim} to have non-zero size.")
+        source = self if self.ndim else self.reshape(1)
+        axis = 0 if not self.ndim else dim
+        values = reduce.MinDim.apply(source, dim=axis, keepdim=keepdim or not self.ndim)
+        indices = np.argmin(source.data, axis=axis)
+        if keepdim or not self.ndim:
+            indices = np.expand_dims(indices, axis)
+        if not self.ndim:
+            values, indices = values.reshape(()), indices.reshape(())
+        return MinResult(values, Tensor._wrap(indices.astype(np.int64)))
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the (first) smallest element, of the flattened tensor or along `dim`."""
+        if dim is None:
+            if self.data.size == 0:
+                raise RuntimeError("argmin(): Expected reduction dim to be specified for input.numel() == 0.")
+            index = np.argmin(self.data)
+            return Tensor._wrap(np.asarray(index, dtype=np.int64).reshape((1,) * self.ndim if keepdim else ()))
+        dim = _check_dim(dim, self.ndim)
+        if self.ndim and self.shape[dim] == 0:
+            raise IndexError(f"argmin(): Expected reduction dim {dim} to have non-zero size.")
+        index = np.argmin(self.data, axis=dim, keepdims=keepdim) if self.ndim else np.asarray(0)
+        return Tensor._wrap(index.astype(np.int64))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """The variance sum (x - mean)^2 / (n - correction) over `dim` (all by default).
+
+        correction=1 (the default) is the unbiased estimate, 0 the population variance;
+        `unbiased=True/False` is torch's older spelling of correction=1/0 (not both).
+        """
+        axes, correction = _spread_args("var", self, dim, unbiased, correction)
+        return reduce.Var.apply(self, axes=axes, correction=correction, keepdim=bool(keepdim))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """The standard deviation sqrt(var) over `dim`, with var's arguments; gradient 0 where it
+        is 0 (a slice of equal elements), as in torch."""
+        axes, correction = _spread_args("std", self, dim, unbiased, correction)
+        return reduce.Std.apply(self, axes=axes, correction=correction, keepdim=bool(keepdim))
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm (sum |x|^p)^(1/p) of all elements, or over `dim` (an int or a tuple):
+        p a number, inf, -inf, or 'fro' (= 2). Matrix norms ('nuc') are not supported; with a
+        tuple dim the norm is of the vector of those elements, as torch.norm computes it."""
+        if isinstance(p, str):
+            if p != "fro":
+                raise ValueError(f"norm: p={p!r} is not supported; p must be a number, inf, -inf or 'fro'")
+            p = 2.0
+        elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__}")
+        x = _as_float(self, "norm")
+        return reduce.Norm.apply(x, axes=_check_dims(dim, self.ndim), p=float(p), keepdim=bool(keepdim))
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """The product of all elements, or along one `dim` (an int); integer and bool tensors
+        give int64, as in torch. The gradient with zeros is the product of the others."""
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind in "biu":
+            x = x.to(dtypes.int64)
+        elif x.data.dtype is _HALF:
+            raise dtypes.half_error("prod")
+        if dim is None:
+            return reduce.Prod.apply(x, axes=None, keepdim=False)
+        if isinstance(dim, (tuple, list)):
+            raise TypeError("prod: dim must be an int (torch.prod reduces one axis), got a tuple")
+        axes = _check_dims(dim, self.ndim)
+        return reduce.Prod.apply(x, axes=axes, keepdim=bool(keepdim) and axes is not None)
+
+    def all(self, dim=None, keepdim=False):
+        """True where every element (over `dim`, or all) is nonzero; a bool tensor, no gradient."""
+        return Tensor._wrap(np.all(self.data != 0, axis=_check_dims(dim, self.ndim), keepdims=bool(keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        """True where some element (over `dim`, or all) is nonzero; a bool tensor, no gradient."""
+        return Tensor._wrap(np.any(self.data != 0, axis=_check_dims(dim, self.ndim), keepdims=bool(keepdim)))
 
     def argmax(self, dim=None, keepdim=False):
         """Index of the (first) largest element, of the flattened tensor or along `dim`."""
@@ -520,6 +650,88 @@ class Tensor:
             dims[i], dims[j] = dims[j], dims[i]
         return shape.Permute.apply(self, dims=tuple(dims))
 
+    def t(self):
+        """The transpose of a matrix; a 0-d or 1-D tensor as it is (torch's t())."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return shape.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    def split(self, split_size_or_sections, dim=0):
+        """Cut along `dim` into pieces of `split_size_or_sections` elements (the last may be
+        smaller), or into pieces of the listed sizes (which must add up to the size). Each
+        piece is a view, differentiable as a slice is."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
+        dim = _check_dim(dim, self.ndim)
+        size = self.shape[dim]
+        sections = split_size_or_sections
+        if isinstance(sections, (list, tuple)):
+            sizes = list(sections)
+            if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in sizes):
+                raise TypeError(f"split: split_sizes must be ints, got {sizes!r}")
+            if any(n < 0 for n in sizes) or sum(sizes) != size:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                                   f"size at dimension {dim}), but got split_sizes={sizes}")
+        else:
+            if isinstance(sections, bool) or not isinstance(sections, (int, np.integer)):
+                raise TypeError(f"split: split_size must be an int or a list of ints, got "
+                                f"{type(sections).__name__}")
+            if sections < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={sections}")
+            if sections == 0 and size != 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+            sizes = [min(sections, size - start) for start in range(0, size, sections)] if size else [0]
+        starts = np.cumsum([0] + sizes[:-1])
+        return tuple(join.Narrow.apply(self, dim=dim, start=int(start), length=int(n))
+                     for start, n in zip(starts, sizes))
+
+    def chunk(self, chunks, dim=0):
+        """Cut along `dim` into `chunks` pieces of ceil(size / chunks) elements (the last
+        smaller; fewer pieces when the size runs out first), as torch.chunk."""
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+            raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__}")
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        size = self.shape[_check_dim(dim, self.ndim)]
+        if size == 0:
+            return self.split(0, dim) * int(chunks)  # torch: `chunks` empty pieces
+        return self.split(-(-size // int(chunks)), dim)
+
+    def gather(self, dim, index):
+        """out[i][j] = self[i][index[i][j]] for dim = 1 (in general `index` replaces the
+        coordinate along `dim`); `index` is an int64 tensor with self's number of axes and
+        no axis larger than self's except along `dim`. The gradient adds up at repeats."""
+        dim = _check_dim(dim, self.ndim)
+        index = _index_tensor("gather", index, "Expected dtype int32/int64 for index")
+        if index.ndim != self.ndim and not (self.ndim == 0 and index.ndim <= 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        source = self if self.ndim else self.reshape(1)
+        idx = index if index.ndim else index.reshape(1)
+        for axis, (n, m) in enumerate(zip(idx.shape, source.shape)):
+            if axis != dim and n > m:
+                raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
+                                   f"no larger than self {list(source.shape)} apart from dimension {dim}")
+        _check_index_range(idx, source.shape[dim], dim)
+        out = shape.Gather.apply(source, index=idx, dim=dim)
+        return out if out.shape == index.shape else out.reshape(index.shape)
+
+    def index_select(self, dim, index):
+        """The slices at the positions `index` (a 1-D or 0-d int64 tensor) along `dim`, in that
+        order (repeats allowed; their gradients add up)."""
+        dim = _check_dim(dim, self.ndim)
+        index = _index_tensor("index_select", index, "Expected dtype int32 or int64 for index")
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        idx = index.reshape(-1)
+        if self.ndim == 0 and idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        source = self if self.ndim else self.reshape(1)
+        _check_index_range(idx, source.shape[dim], dim)
+        out = shape.IndexSelect.apply(source, index=idx, dim=dim)
+        return out if self.ndim else out.reshape(())
+
     @property
     def T(self):
         """The tensor with its axes reversed (the transpose, for a matrix)."""
@@ -528,20 +740,70 @@ class Tensor:
     def __getitem__(self, index):
         return shape.GetItem.apply(self, index=_index_arg(index))
 
-    # ---- in-place, for the rare places that need it (no graph) -------------------------
+    # ---- in-place changes (inplace.py: version counters, and how the graph records them) -----
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has had (shared with its views)."""
+        return autograd.version_of(self)
+
+    def add_(self, other, *, alpha=1):
+        """self += alpha * other, in place."""
+        return inplace.change(self, _add_scaled, other, alpha)
+
+    def sub_(self, other, *, alpha=1):
+        """self -= alpha * other, in place."""
+        return inplace.change(self, _add_scaled, other, -alpha)
+
+    def mul_(self, other):
+        return inplace.change(self, Tensor.__mul__, other)
+
+    def div_(self, other):
+        return inplace.change(self, Tensor.__truediv__, other)
+
+    def neg_(self):
+        return inplace.change(self, Tensor.__neg__)
+
+    def clamp_(self, min=None, max=None):
+        return inplace.change(self, Tensor.clamp, min, max)
+
+    clip_ = clamp_
+
+    def zero_(self):
+        return inplace.fill(self, 0)
+
+    def fill_(self, value):
+        return inplace.fill(self, value)
+
+    def copy_(self, src, non_blocking=False):
+        """Overwrite self with `src` (broadcast to self's shape, converted to self's dtype)."""
+        return inplace.copy_from(self, src)
+
     def __iadd__(self, other):
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError("in-place += on a tensor that requires grad would corrupt the graph; "
-                               "use x = x + y, or modify x.data under minigrad.no_grad()")
-        self.data += _as_tensor(other, like=self).data
-        return self
+        return self.add_(other)
 
     def __isub__(self, other):
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError("in-place -= on a tensor that requires grad would corrupt the graph; "
-                               "use x = x - y, or modify x.data under minigrad.no_grad()")
-        self.data -= _as_tensor(other, like=self).data
-        return self
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def clone(self):
+        """A copy in memory of its own, still in the graph (the gradient passes through)."""
+        return copy.Clone.apply(self)
+
+
+def _add_scaled(x, other, alpha):
+    """x + alpha * other (add_ and sub_), with torch's checks on alpha."""
+    if alpha == 1:
+        return x + other
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
+        raise TypeError(f"alpha must be a number, got {type(alpha).__name__}")
+    if isinstance(alpha, float) and not dtypes.is_floating(x.dtype):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return x + _as_tensor(other, like=x) * alpha
 
 
 # torch's words, without its "(Triggered internally at ...)" tail.
@@ -557,7 +819,8 @@ class Cast(autograd.Function):
 
     @staticmethod
     def forward(ctx, x, dtype=None):
-        return x.astype(dtype)
+        with np.errstate(over="ignore"):  # 1e5 -> float16 inf, as in torch
+            return x.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -588,19 +851,37 @@ def _as_tensor(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        if like.data.dtype is _HALF:
+            return Tensor._wrap(_half_number(value))
         if dtypes.is_floating(like.dtype) or (isinstance(value, int) and like.dtype == dtypes.int64):
             return Tensor._wrap(np.asarray(value, dtype=like.dtype))
         return Tensor._wrap(dtypes.to_array(value))  # e.g. int tensor * 0.5 -> float32
     return Tensor(value)
 
 
+def _half_number(value):
+    """A Python number beside a float16 tensor, as a float16 array: only when exact. torch
+    computes `half_tensor * 0.3` with 0.3 in float32 and rounds once; numpy would round 0.3
+    to float16 first, a different answer, so that case is refused."""
+    if not np.isfinite(value):
+        return np.asarray(value, dtype=_HALF)
+    with np.errstate(over="ignore"):
+        half = np.asarray(value, dtype=_HALF)
+    if float(half) == value:  # (half == value would compare in float16, NEP 50)
+        return half
+    raise TypeError(f"{value!r} is not exactly a float16: torch would compute with it in float32 and round "
+                    f"the result, numpy rounds the number first. Compute in float32 and convert: "
+                    f"(x.float() * {value!r}).half()")
+
+
 def _operands(a, b):
     """Both operands as Tensors of one dtype (PyTorch's promotion rules)."""
-    # The common case first, `x * 0.5` on a float tensor: the number takes x's dtype.
-    if type(b) in _NUMBERS and isinstance(a, Tensor) and a.data.dtype.kind == "f":
-        return a, Tensor._wrap(np.array(b, dtype=a.data.dtype))
-    if type(a) in _NUMBERS and isinstance(b, Tensor) and b.data.dtype.kind == "f":
-        return Tensor._wrap(np.array(a, dtype=b.data.dtype)), b
+    # The common case first, `x * 0.5` on a float32/64 tensor: the number takes x's dtype.
+    # (Two identity tests are cheaper than dtype.kind == "f"; float16 takes the slow path.)
+    if type(b) in _NUMBERS and isinstance(a, Tensor) and ((dt := a.data.dtype) is _F32 or dt is _F64):
+        return a, Tensor._wrap(np.array(b, dtype=dt))
+    if type(a) in _NUMBERS and isinstance(b, Tensor) and ((dt := b.data.dtype) is _F32 or dt is _F64):
+        return Tensor._wrap(np.array(a, dtype=dt)), b
     if not isinstance(a, Tensor):
         a = _as_tensor(a, like=b)
     if not isinstance(b, Tensor):
@@ -615,6 +896,8 @@ def _pow_operands(base, exponent):
     float64 ** float32 forms b - 1 in float32 (numpy then computes the power in float64).
     """
     a, b = _operands(base, exponent)
+    if a.data.dtype is _HALF:
+        raise dtypes.half_error("pow")
     if a.dtype == dtypes.bool_:
         return a.to(dtypes.int64), b.to(dtypes.int64)
     if (isinstance(exponent, Tensor) and exponent.data.dtype.kind == "f" and exponent.dtype != b.dtype
@@ -653,14 +936,66 @@ def _true_division_operands(a, b):
 
 
 def _as_float(tensor, op_name):
-    """`tensor` itself when floating; an integer tensor converted to the default float, or a
-    TypeError for the ops PyTorch refuses integers for."""
-    if tensor.data.dtype.kind != "f":
-        if op_name in ("softmax", "log_softmax", "mean"):
+    """`tensor` itself when float32 or float64; an integer tensor converted to the default
+    float, or a TypeError for the ops PyTorch refuses integers for; for a float16 tensor a
+    TypeError (these ops do not take float16: see dtype.py)."""
+    dtype = tensor.data.dtype
+    if dtype is dtypes.float32 or dtype is dtypes.float64:  # the common case: one identity test
+        return tensor
+    if dtype == _HALF:
+        raise dtypes.half_error(op_name)
+    if dtype.kind != "f":
+        if op_name in ("softmax", "log_softmax", "mean", "norm"):
             raise TypeError(f"{op_name} needs a floating-point tensor, got {tensor.dtype}; "
                             f"convert it first with .float()")
         return tensor.to(dtypes.default_float)  # exp/log/sqrt/sigmoid/tanh of ints give floats, as in torch
     return tensor
+
+
+def _spread_args(op_name, tensor, dim, unbiased, correction):
+    """var/std's arguments, as torch takes them: (axes, correction). `var(True)` is the old
+    var(unbiased); unbiased and correction together are an error, as in torch."""
+    if tensor.data.dtype.kind != "f":
+        raise TypeError(f"{op_name}: std and var only support floating point dtypes, got {tensor.dtype}")
+    if tensor.data.dtype == _HALF:
+        raise dtypes.half_error(op_name)
+    if isinstance(dim, (bool, np.bool_)):  # var(False): the unbiased flag in dim's place
+        if unbiased is not None:
+            raise TypeError(f"{op_name}: unbiased given twice")
+        dim, unbiased = None, dim
+    if unbiased is not None:
+        if correction is not None:
+            raise TypeError(f"{op_name}: give either unbiased or correction, not both")
+        if not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"{op_name}: unbiased must be a bool, got {type(unbiased).__name__}")
+        correction = 1 if unbiased else 0
+    elif correction is None:
+        correction = 1
+    elif isinstance(correction, bool) or not isinstance(correction, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op_name}: correction must be a number, got {type(correction).__name__}")
+    axes = _check_dims(dim, tensor.ndim)
+    if axes == ():  # dim=[] reduces over everything, as in torch
+        axes = None
+    count = tensor.data.size if axes is None else int(np.prod([tensor.shape[a] for a in axes]))
+    if count - correction <= 0:
+        warnings.warn(f"{op_name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    return axes, correction
+
+
+def _index_tensor(op_name, index, dtype_message):
+    """The index argument of gather/index_select: an integer Tensor, as an int64 array."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op_name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.data.dtype.kind not in "iu":
+        raise RuntimeError(f"{op_name}(): {dtype_message}")
+    return index.data.astype(np.int64, copy=False)
+
+
+def _check_index_range(index, size, dim):
+    bad = index[(index < 0) | (index >= size)]
+    if bad.size:
+        raise RuntimeError(f"index {int(bad[0])} is out of bounds for dimension {dim} with size {size}")
 
 
 def _check_dim(dim, ndim):

@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 
+from minigrad import autograd
 from minigrad.tensor import Tensor
 
 DEFAULT_MAX_NODES = 500
@@ -117,7 +118,7 @@ def _walk(root, max_nodes):
         ctx = tensor._ctx
         if ctx is None:
             continue
-        for parent in ctx.parents:
+        for parent in autograd.inputs_of(ctx):
             if id(parent) not in index:
                 if len(tensors) == max_nodes:
                     raise ValueError(

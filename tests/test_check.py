@@ -88,3 +88,54 @@ def test_the_table_covers_every_loss_of_nn_functional():
     functional_losses = {name for name in dir(F) if name.endswith(("_loss", "cross_entropy", "_logits", "kl_div"))
                          and not name.startswith("_")}
     assert functional_losses <= {case.name for case in check.cases()} and set(LOSSES) == functional_losses
+
+
+NN_CASES = ["leaky_relu", "softplus", "gelu", "batch_norm", "layer_norm", "embedding"]
+
+
+def test_the_activations_and_layers_have_rows_against_torch_and_finite_differences(torch, capsys):
+    for name in NN_CASES:
+        assert cli.main(["check", "--filter", name]) == 0, name
+        rows = result_rows(capsys.readouterr().out)
+        assert all(row.startswith(name + " ") and row.endswith("PASS") for row in rows), name
+        assert any("float32" in r and "torch" in r for r in rows) and any("float64" in r and "torch" in r for r in rows)
+        assert any("finite diff" in r for r in rows), name
+    for options in ("approximate='tanh'", "input (N, C, L)", "eval: running statistics", "beta=2, threshold=3"):
+        assert any(options in case.options for case in check.cases()), options
+
+
+def test_a_chosen_gradient_is_checked_against_torch_only(torch, monkeypatch):
+    """embedding's padding row gets 0, which finite differences would call wrong: the case says
+    derivative=False, and its rows are torch's; a wrong padding gradient still fails there."""
+    rows, _ = check.run("embedding")
+    padding = [row for row in rows if row.options == "padding_idx=1"]
+    assert [row.against for row in padding] == ["torch", "torch"] and all(row.status == "PASS" for row in padding)
+    from minigrad.ops import embedding
+    backward = embedding.Embedding.backward
+
+    def forgets_the_padding(ctx, grad):
+        ctx.params["padding_idx"] = None
+        return backward(ctx, grad)
+    monkeypatch.setattr(embedding.Embedding, "backward", staticmethod(forgets_the_padding))
+    rows, _ = check.run("embedding")
+    assert {row.status for row in rows if row.options == "padding_idx=1"} == {"FAIL"}
+
+
+def test_hooks_retained_gradients_and_autograd_grad_have_rows_against_torch_and_finite_differences(torch):
+    for name in ("register_hook", "retain_grad", "autograd.grad"):
+        rows, _ = check.run(name)
+        assert [(r.dtype, r.against) for r in rows] == [("float64", "torch"), ("float32", "torch"),
+                                                        ("float64", "finite diff")], name
+        assert all(r.status == "PASS" and r.grad_abs < 1e-5 for r in rows), rows
+
+
+def test_a_probe_that_sees_a_wrong_gradient_fails_against_both(torch, monkeypatch):
+    def look(lib, a):   # the hook's gradient, 1% off in minigrad only
+        seen = check._hook_probe(lib, a)
+        return [seen[0] * (1.01 if lib.__name__ == "minigrad" else 1.0), seen[1]]
+    probe = check.probe_cases()[0]
+    wrong = check.Probe("register_hook", "deliberately wrong", look, probe.numeric)
+    monkeypatch.setattr(check, "cases", lambda: [wrong])
+    rows, _ = check.run()
+    assert [r.status for r in rows] == ["FAIL", "FAIL", "FAIL"]
+    assert "seen 0 at" in rows[0].detail

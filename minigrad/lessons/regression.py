@@ -33,12 +33,14 @@ def step_factor(lr, x=X):
 
 
 def linear_regression(epochs=EPOCHS, lr=DEFAULT_LR, seed=0, dtype="float64", optimizer="sgd",
-                      report_every=2, out=print):
+                      report_every=None, out=print):
     """Train y_hat = w x on the lesson's five points from w = 0.5 with MSE.
 
     Returns a Result whose `losses` holds the loss before each epoch's step and whose
     `extra["w"]` holds w after each step. Converged means |w - 2| < 1e-3.
     """
+    if report_every is None:           # every 2nd epoch of the lesson's 10; about 10 lines for long runs
+        report_every = 2 if epochs <= 20 else epochs // 10
     mg.manual_seed(seed)               # nothing random here; kept so every lesson takes a seed
     dt = dtype_of(dtype)
     x = mg.tensor(X, dtype=dt).reshape(-1, 1)
@@ -56,7 +58,7 @@ def linear_regression(epochs=EPOCHS, lr=DEFAULT_LR, seed=0, dtype="float64", opt
         weights.append(model.weight.item())
         if epoch % report_every == 0:
             # As in the lesson: w after this epoch's step, the loss before it.
-            out(f"Epoch {epoch:3d}: w = {weights[-1]:.4f}, loss = {loss.item():.4f}")
+            out(f"Epoch {epoch:3d}: w = {_short(weights[-1])}, loss = {_short(loss.item())}")
     w = weights[-1]
     out(f"Final weight: {w:.6f} (the true slope is 2.0)")
     why = ""
@@ -75,6 +77,11 @@ def linear_regression(epochs=EPOCHS, lr=DEFAULT_LR, seed=0, dtype="float64", opt
     else:
         why = f"w = {w:.6f}"
     return finish(result, abs(w - 2.0) < 1e-3, why, out)
+
+
+def _short(value):
+    """4 decimals as the lesson prints them, or 4 significant digits once training has blown up."""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4g}"
 
 
 # ---- the worked numbers: MSE, MAE and Huber on the lessons' small data sets -----------------

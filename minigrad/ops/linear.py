@@ -17,7 +17,10 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
+        # x only for dL/dW, W only for dL/dx: the unneeded one is not kept, as in torch (what
+        # is not saved may be changed in place afterwards, e.g. by an optimizer step).
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
+                              weight if ctx.needs_input_grad[0] else None, weight.shape)
         out = x @ weight.T
         if bias is not None:
             out += bias  # in place: `out` is a fresh array nobody else has seen
@@ -25,11 +28,11 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight, (out_features, in_features) = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        rows = grad.reshape(-1, weight.shape[0])  # (every leading index, out)
+        rows = grad.reshape(-1, out_features)  # (every leading index, out)
         grad_x = (grad @ weight) if need_x else None
-        grad_w = (rows.T @ x.reshape(-1, weight.shape[1])) if need_w else None
+        grad_w = (rows.T @ x.reshape(-1, in_features)) if need_w else None
         if len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]:
             return grad_x, grad_w, rows.sum(axis=0)
         return grad_x, grad_w

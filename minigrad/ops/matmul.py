@@ -15,7 +15,12 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # A is needed only for dL/dB and B only for dL/dA; unneeded ones are not kept, as in
+        # torch (what is not saved may be changed in place afterwards: minigrad/inplace.py).
+        # A stand-in of the right shape keeps the shape arithmetic below in one place.
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else np.broadcast_to(np.zeros((), a.dtype), a.shape),
+                              b if need_a else np.broadcast_to(np.zeros((), b.dtype), b.shape))
         return np.matmul(a, b)
 
     @staticmethod
