@@ -2,7 +2,8 @@
 
 Read in this order: autograd.py (the engine), tensor.py (the Tensor and its
 operators), ops/ (each op's forward and backward), _kernels/ (the compiled softmax
-and losses, with their numpy twin in reference.py), nn/, optim/, data.py.
+and losses, with their numpy twin in reference.py), nn/, optim/, utils/data.py; then
+inplace.py (in-place changes in a graph) and serialization.py (save and load).
 
 The library is everything imported here; the course (minigrad.lessons, plot, cli, check)
 is built on it and never imported by it (tests/test_imports.py walks the imports).

@@ -516,7 +516,7 @@ def _check_nan(ctx, input_grads):
             raise RuntimeError(f"Function '{ctx.name()}' returned nan values in its {i}th output.")
 
 
-def toposort(root, more_roots=(), as_they_were=False):
+def toposort(root, more_roots=()):
     """Every node reachable from `root` (and `more_roots`: distinct tensors), each listed
     after all of its inputs.
 
@@ -526,6 +526,11 @@ def toposort(root, more_roots=(), as_they_were=False):
     100,000 ops does not hit Python's recursion limit), then sort by that number, leaves
     first. PyTorch's engine orders its nodes by the same kind of sequence number.
     """
+    return _sorted_graph(root, more_roots)[0]
+
+
+def _sorted_graph(root, more_roots, as_they_were=False):
+    """toposort's list, and whether something was changed in place after the oldest op ran."""
     leaves, ops, seen, stack = [], [], {id(root)}, [root]
     for other in more_roots:  # (grad() of several outputs)
         seen.add(id(other))
@@ -542,11 +547,12 @@ def toposort(root, more_roots=(), as_they_were=False):
                 seen.add(id(parent))
                 stack.append(parent)
     ops.sort(key=_creation_order)
-    if ops and ops[0]._ctx.seq < _last_change and not as_they_were:
-        # Something was changed in place after the oldest op ran: walk again, following each
-        # op's inputs as they were when it ran (see inputs_of). Rare, so checked once, here.
-        return toposort(root, more_roots, as_they_were=True)
-    return leaves + ops
+    changed = bool(ops) and ops[0]._ctx.seq < _last_change
+    if changed and not as_they_were:
+        # Walk again, following each op's inputs as they were when it ran (see inputs_of).
+        # Rare, so decided once, here.
+        return _sorted_graph(root, more_roots, as_they_were=True)
+    return leaves + ops, changed
 
 
 NO_CREATE_GRAPH = ("create_graph=True (a graph of the backward pass, for second derivatives) is a later "
@@ -650,18 +656,13 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
     an op's backward (or released by the op that saved it) or by the engine's own sums, and
     goes to one tensor at most.
     """
-    nodes = toposort(roots[0], roots[1:])  # phase 1
+    nodes, slow = _sorted_graph(roots[0], roots[1:])  # phase 1 (slow: something changed in place since)
     reach = None
     if targets is not None:
         reach = _reach(nodes, targets)
         nodes = [node for node in nodes if id(node) in reach]
         captured = {}
     last_change = _last_change
-    slow = False  # True when something was changed in place after the oldest op ran
-    for node in nodes:
-        if node._ctx is not None:  # the first op: the oldest (toposort lists leaves, then ops by age)
-            slow = node._ctx.seq < last_change
-            break
     checking_nan = _anomaly.enabled and _anomaly.check_nan
     recording = _grad_mode.enabled
     _grad_mode.enabled = False  # backward's own arithmetic is not part of any graph
@@ -682,8 +683,15 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                 if not reach[id(node)]:
                     continue  # nothing to reach beyond this node
             ctx = node._ctx
-            if ctx is None:  # a leaf: accumulate until the user zeroes it
-                _accumulate(node, grad, claimed)
+            if ctx is None:  # a leaf: accumulate until the user zeroes it (_accumulate, written out:
+                held = node._grad  # this runs for every parameter of every step)
+                if held is not None:
+                    node._grad = node._wrap(held.data + grad)
+                    continue
+                if grad.base is not None or id(grad) in claimed:
+                    grad = grad.copy()
+                claimed[id(grad)] = grad
+                node._grad = node._wrap(grad)
                 continue
             if ctx.freed:
                 raise RuntimeError(
@@ -716,10 +724,11 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                 if g.dtype is not data.dtype and g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
                     g = g.astype(data.dtype)
                 assert g.shape == data.shape, f"{ctx.name()}: gradient shape {g.shape} != input shape {data.shape}"
-                if saved and (parent._ctx is None or reach is not None):  # g may be kept: a leaf's .grad, grad()'s result
-                    for kept in saved:  # an array the op saved (losses hand theirs back when grad is 1)
-                        if kept is g and (retain_graph or _is_data_of(g, node, parents)):
-                            claimed[id(g)] = g  # still the op's, or some tensor's .data
+                if parent._ctx is None or reach is not None:  # g may be kept: a leaf's .grad, grad()'s result
+                    # ... unless it is some tensor's .data, or an array the op keeps (retain_graph:
+                    # losses hand back the gradient they saved when the upstream gradient is 1)
+                    if _is_data_of(g, node, parents) or (retain_graph and any(kept is g for kept in saved)):
+                        claimed[id(g)] = g
                 key = id(parent)
                 previous = grads.get(key)
                 grads[key] = g if previous is None else previous + g  # a node used twice sums its gradients
@@ -769,8 +778,8 @@ def _fresh(array, claimed):
 
 def _accumulate(tensor, grad, claimed):
     """tensor.grad += grad, out of place: the old .grad array may be held elsewhere too.
-    A first gradient is kept as it is when no one else may hold it (see _fresh: written out
-    here, since this runs for every parameter of every step)."""
+    A first gradient is kept as it is when no one else may hold it (see _fresh; backward
+    has this written out for its leaves)."""
     held = tensor._grad
     if held is not None:
         tensor._grad = tensor._wrap(held.data + grad)
