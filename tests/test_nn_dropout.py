@@ -93,8 +93,29 @@ def test_bad_input():
     assert F.dropout(empty, 0.5) is empty
 
 
-def test_inplace_is_accepted_and_leaves_the_input_unchanged():
+def test_inplace_writes_into_the_input_and_keeps_its_gradient_right():
     x = mg.ones(100)
     y = nn.Dropout(0.5, inplace=True)(x)
     assert repr(nn.Dropout(0.5, inplace=True)) == "Dropout(p=0.5, inplace=True)"
-    assert np.all(x.data == 1) and np.any(y.data == 0)
+    assert y is x and np.any(x.data == 0) and set(np.unique(x.data)) <= {0.0, 2.0} and x._version == 1
+    w = mg.ones(100, requires_grad=True)
+    h = w * 3
+    out = F.dropout(h, 0.5, inplace=True)
+    assert out is h and h.grad_fn.name() == "MulBackward0"
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, h.data)   # d(3 w m / (1 - p))/dw = 3 m / (1 - p) = h at w = 1
+
+
+def test_relu_and_leaky_relu_in_place_as_torch(torch):
+    for inplace in (False, True):
+        results = []
+        for lib in (mg, torch):
+            x = lib.tensor([[-1.0, 2.0], [3.0, -4.0]], dtype=lib.float64, requires_grad=True)
+            y = x * 2
+            a = lib.nn.functional.relu(y, inplace=inplace)
+            b = lib.nn.LeakyReLU(0.1, inplace=inplace)(x * 3)
+            (a * a).sum().backward()
+            (b * b).sum().backward()
+            results.append((a is y, x.grad.detach().numpy().copy()))
+        assert results[0][0] == results[1][0] == inplace
+        np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-14)

@@ -60,7 +60,7 @@ def softmax_regression(epochs=EPOCHS, lr=LR, seed=0, dtype="float64", optimizer=
         why = ("75 % is the ceiling: the points lie on one line with classes 0, 1, 2, 1 along it, "
                "and a linear model's classes each win one interval of that line")
     else:
-        why = (f"below the 75 % a linear model can reach here: more --epochs or a larger --lr "
+        why = ("below the 75 % a linear model can reach here: more --epochs or a larger --lr "
                "(75 % is the ceiling: the points lie on a line with classes 0, 1, 2, 1 along it)")
     return finish(result, False, why, out)
 

@@ -8,10 +8,18 @@ from minigrad.nn.module import Module
 
 
 class ReLU(Module):
-    """relu(x) = max(0, x), element-wise;  derivative 1 where x > 0, else 0 (0 at x = 0)."""
+    """relu(x) = max(0, x), element-wise;  derivative 1 where x > 0, else 0 (0 at x = 0).
+    `inplace=True` writes the result into the input, as torch's does (see F.relu)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return x.relu()
+        return F.relu(x, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -66,7 +74,7 @@ class LeakyReLU(Module):
     """leaky_relu(x) = x where x > 0, else negative_slope * x; the math: ops.activation.LeakyReLU.
 
     A small slope for negative inputs keeps their gradient alive (a ReLU unit that is always
-    negative never learns again). `inplace` is accepted and ignored (see F.leaky_relu).
+    negative never learns again). `inplace=True` writes into the input (see F.leaky_relu).
     """
 
     def __init__(self, negative_slope=0.01, inplace=False):

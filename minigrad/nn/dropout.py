@@ -17,7 +17,7 @@ class Dropout(Module):
 
     The mask comes from minigrad's global generator: `minigrad.manual_seed(s)` repeats it (the
     masks differ from torch's, whose random stream is its own). p outside [0, 1] is torch's
-    ValueError. `inplace` is accepted, but the output is always a new tensor.
+    ValueError. `inplace=True` writes the result into the input (see F.dropout).
     """
 
     def __init__(self, p=0.5, inplace=False):

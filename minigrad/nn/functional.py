@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from minigrad.random import generator
+from minigrad import inplace as inplace_changes
 from minigrad.autograd import is_grad_enabled
 from minigrad.ops import activation as activation_ops
 from minigrad.ops import embedding as embedding_ops
@@ -32,9 +33,12 @@ def _tensor(x, name):
     return x
 
 
-def relu(input):
-    """ReLU, element-wise. The math: minigrad.ops.activation.ReLU."""
-    return _tensor(input, "input").relu()
+def relu(input, inplace=False):
+    """ReLU, element-wise. The math: minigrad.ops.activation.ReLU. With `inplace=True` the
+    result is written into `input` (an in-place change, recorded as torch records it: see
+    minigrad/inplace.py) and `input` is returned."""
+    _tensor(input, "input")
+    return inplace_changes.change(input, Tensor.relu) if inplace else input.relu()
 
 
 def sigmoid(input):
@@ -65,10 +69,13 @@ def _real(fn, name, value):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x > 0, else negative_slope * x; the gradient at 0 is negative_slope (torch 2.13's).
-    The math: minigrad.ops.activation.LeakyReLU. `inplace=True` is accepted but computes a new
-    tensor (minigrad's activations never overwrite their input)."""
+    The math: minigrad.ops.activation.LeakyReLU. `inplace=True` writes the result into
+    `input`, as relu's does."""
     _float_input("leaky_relu", input)
-    return activation_ops.LeakyReLU.apply(input, negative_slope=_real("leaky_relu", "negative_slope", negative_slope))
+    slope = _real("leaky_relu", "negative_slope", negative_slope)
+    if inplace:
+        return inplace_changes.change(input, lambda x: activation_ops.LeakyReLU.apply(x, negative_slope=slope))
+    return activation_ops.LeakyReLU.apply(input, negative_slope=slope)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -162,7 +169,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
     The mask is drawn from minigrad's global generator, so `minigrad.manual_seed` repeats it
     (it is not torch's random stream). Written as a product with a constant, so the gradient
-    is Mul's. `inplace=True` is accepted but returns a new tensor, the input unchanged.
+    is Mul's. `inplace=True` writes the result into `input` (an in-place change, recorded).
     """
     p = _dropout_p(p)
     _tensor(input, "input")
@@ -171,9 +178,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _float_input("dropout", input)
     dtype = input.data.dtype
     if p == 1.0:
-        return input * Tensor(np.zeros((), dtype=dtype))  # everything dropped; the gradient is 0
-    keep = generator().random(input.shape) < 1.0 - p  # Bernoulli(1 - p), as torch's bernoulli_(1 - p)
-    return input * Tensor(keep.astype(dtype) / dtype.type(1.0 - p))  # scaled mask: torch's noise.div_(1 - p)
+        mask = Tensor(np.zeros((), dtype=dtype))  # everything dropped; the gradient is 0
+    else:
+        keep = generator().random(input.shape) < 1.0 - p  # Bernoulli(1 - p), as torch's bernoulli_(1 - p)
+        mask = Tensor(keep.astype(dtype) / dtype.type(1.0 - p))  # scaled mask: torch's noise.div_(1 - p)
+    return inplace_changes.change(input, Tensor.__mul__, mask) if inplace else input * mask
 
 
 def _optional_param(fn, name, value, size):

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import minigrad as mg
 from tests.fuzz._support import LAYOUTS, as_dtype, count, float_array, fuzz_settings, with_layout
 from tests.fuzz.test_fuzz_ops import _check
 

@@ -1,7 +1,5 @@
 """A model's parameters as one flat vector and back (for methods that see the model as a
 point in R^n: line searches, second-order methods, evolution strategies)."""
-import numpy as np
-
 from minigrad.tensor import Tensor
 
 
