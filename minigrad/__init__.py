@@ -29,7 +29,7 @@ from minigrad.tensor import Tensor
 # minigrad.testing is not among them: it stands on the package (see its docstring).
 from minigrad import autograd, data, metrics, nn, optim, utils, viz
 from minigrad.serialization import load, save
-from minigrad.gradcheck import gradcheck
+from minigrad.gradcheck import gradcheck, gradgradcheck
 from minigrad._threads import set_num_threads
 
 __version__ = "0.1.0"
@@ -44,6 +44,6 @@ __all__ = [
     "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
     "exp", "log", "sqrt", "abs", "clamp", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "sum", "mean", "max", "argmax", "matmul", "reshape", "transpose", "unsqueeze", "squeeze",
-    "maximum", "minimum", "where", "autograd", "nn", "optim", "data", "utils", "metrics", "gradcheck",
+    "maximum", "minimum", "where", "autograd", "nn", "optim", "data", "utils", "metrics", "gradcheck", "gradgradcheck",
     "set_num_threads", "save", "load",
 ]

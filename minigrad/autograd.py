@@ -230,6 +230,27 @@ class Function:
     def backward(ctx, grad):
         raise NotImplementedError
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """`backward` written with Tensor ops, for create_graph=True: `grad` is a Tensor,
+        `inputs` the op's input Tensors (as they were when it ran) and `output` its output;
+        returns Tensors (or None per input), whose ops are recorded so that they can be
+        differentiated again.
+
+        Each primitive op writes its own beside `backward` (the same formula, on Tensors).
+        An op with a `composed` form (the losses, softmax: the op again in primitive ops)
+        gets it from there: the recorded gradient of its composed form. The fused kernels
+        stay the path of create_graph=False.
+        """
+        composed = getattr(type(ctx), "composed", None)
+        if composed is None:
+            raise NotImplementedError(f"create_graph=True: {type(ctx).__name__} has no backward written with Tensor "
+                                      "ops (backward_with_graph), so its gradient cannot be differentiated again")
+        wanted = [t for t, needs in zip(inputs, ctx.needs_input_grad) if needs]
+        again = composed(*inputs, **ctx.params)
+        found = iter(_grad_of(again, wanted, grad, create_graph=True, allow_unused=True))
+        return tuple(next(found) if needs else None for needs in ctx.needs_input_grad)
+
 
 class AccumulateGrad:
     """The graph node of a leaf that requires grad (torch's name): where the gradient ends,
@@ -555,10 +576,6 @@ def _sorted_graph(root, more_roots, as_they_were=False):
     return leaves + ops, changed
 
 
-NO_CREATE_GRAPH = ("create_graph=True (a graph of the backward pass, for second derivatives) is a later "
-                   "feature of minigrad; only first derivatives are computed today")
-
-
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
     """d(outputs)/d(inputs), returned as a tuple of Tensors (one per input); no `.grad` changes.
 
@@ -568,8 +585,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     or None with `allow_unused=True`. Hooks on the way run, and tensors that retain their
     gradient get it, as in torch. `retain_graph` defaults to `create_graph`.
     """
-    if create_graph:
-        raise NotImplementedError(NO_CREATE_GRAPH)
     outputs = tensor_list(outputs)
     inputs = tensor_list(inputs)
     if not inputs:
@@ -580,6 +595,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     if not all(tensor.requires_grad for tensor in inputs):
         raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if create_graph:
+        return _grad_with_graph(outputs, inputs, gradients, grad_outputs,
+                                True if retain_graph is None else bool(retain_graph), allow_unused)
     roots, starts, claimed = {}, {}, {}
     for output, gradient in zip(outputs, gradients):  # an output listed twice starts from the sum
         roots[id(output)] = output
@@ -602,6 +620,30 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         returned.add(id(array))
         results.append(tensor._wrap(array))
     return tuple(results)
+
+
+def _grad_with_graph(outputs, inputs, gradients, grad_outputs, retain_graph, allow_unused):
+    """grad(..., create_graph=True): the gradients as Tensors with a graph of their own."""
+    given = [None] * len(outputs) if grad_outputs is None else tensor_list(grad_outputs)
+    roots, starts = {}, {}
+    for output, array, tensor in zip(outputs, gradients, given):
+        # A grad_output that is a Tensor keeps its graph (a Hessian-vector product needs it).
+        start = tensor if hasattr(tensor, "requires_grad") and tensor.dtype == output.dtype else output._wrap(array)
+        roots[id(output)] = output
+        starts[id(output)] = start if id(output) not in starts else starts[id(output)] + start
+    captured = backward_with_graph(tuple(roots.values()), starts, retain_graph,
+                                   targets={id(t): t for t in inputs}, capture=True)
+    results = []
+    for i, tensor in enumerate(inputs):
+        found = captured.get(id(tensor))
+        if found is None and not allow_unused:
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                               "graph. Set allow_unused=True if this is the desired behavior.")
+        results.append(found)
+    return tuple(results)
+
+
+_grad_of = grad  # (the name `grad` is the gradient argument inside Function methods)
 
 
 def tensor_list(tensors):
@@ -694,11 +736,7 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                 node._grad = node._wrap(grad)
                 continue
             if ctx.freed:
-                raise RuntimeError(
-                    f"Trying to backward through the graph a second time (through {type(ctx).__name__}): "
-                    "the buffers saved by the forward pass were freed by the first backward(). "
-                    "Call backward(retain_graph=True) the first time if you need to backward twice."
-                )
+                raise _freed(ctx)
             parents = ctx.parents
             if slow and ctx.seq < last_change:  # something was changed in place after this op ran
                 _check_saved(ctx, node)
@@ -741,6 +779,103 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
     if capture:  # the caller gets arrays no one else holds
         return {key: _fresh(array, claimed) for key, array in captured.items()}
     return None
+
+
+def backward_with_graph(roots, grads, retain_graph=True, targets=None, capture=False):
+    """Reverse mode with create_graph=True: every gradient is a Tensor, and the ops that
+    compute it are recorded, so it can be differentiated again (second derivatives).
+
+    The same walk as `backward` (which stays the fast path: it computes on arrays and records
+    nothing), with each op's `backward_with_graph` (its backward written with Tensor ops)
+    instead of its `backward`. `grads`: id(root) -> a Tensor. Leaves accumulate Tensors
+    with a graph in `.grad`; with `capture` the targets' gradients are returned instead.
+    """
+    nodes, slow = _sorted_graph(roots[0], roots[1:])
+    reach = None
+    if targets is not None:
+        reach = _reach(nodes, targets)
+        nodes = [node for node in nodes if id(node) in reach]
+    captured = {}
+    checking_nan = _anomaly.enabled and _anomaly.check_nan
+    ctx = None
+    try:
+        with enable_grad():  # the backward's own ops are recorded: that is the point
+            for node in reversed(nodes):
+                grad = grads.pop(id(node), None)
+                if grad is None:
+                    continue
+                if node._hooks is not None:
+                    grad = _run_hooks_with_graph(node, grad)
+                if reach is not None:
+                    if id(node) in targets:
+                        if capture:
+                            captured[id(node)] = grad
+                        elif node._ctx is None:
+                            node._grad = grad if node._grad is None else node._grad + grad
+                    if not reach[id(node)]:
+                        continue
+                ctx = node._ctx
+                if ctx is None:  # a leaf: .grad += grad, recorded
+                    node._grad = grad if node._grad is None else node._grad + grad
+                    continue
+                if ctx.freed:
+                    raise _freed(ctx)
+                parents = ctx.parents
+                if slow and ctx.seq < _last_change:
+                    _check_saved(ctx, node)
+                    parents = inputs_of(ctx)
+                input_grads = type(ctx).backward_with_graph(ctx, grad, parents, node)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+                if checking_nan:
+                    _check_nan(ctx, [None if g is None else g.data for g in input_grads])
+                if not retain_graph:
+                    ctx.saved_tensors, ctx.freed = (), True
+                for parent, g, needs in zip(parents, input_grads, ctx.needs_input_grad):
+                    if g is None or not needs or not parent.requires_grad:
+                        continue
+                    if g.dtype != parent.dtype:
+                        g = g.to(parent.dtype)
+                    assert g.shape == parent.shape, \
+                        f"{ctx.name()}: gradient shape {g.shape} != input shape {parent.shape}"
+                    previous = grads.get(id(parent))
+                    grads[id(parent)] = g if previous is None else previous + g
+    except Exception as error:
+        if _anomaly.enabled and ctx is not None:
+            _explain_anomaly(ctx, error)
+        raise
+    return captured if capture else None
+
+
+def _run_hooks_with_graph(tensor, grad):
+    """_run_hooks for Tensors with a graph: the hooks see the gradient Tensor itself."""
+    hooks = tensor._hooks
+    for hook in list(hooks.functions.values()):
+        result = hook(grad)
+        if result is None:
+            continue
+        name = getattr(hook, "__name__", repr(hook))
+        if not isinstance(result, type(grad)):
+            raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}'")
+        if result.dtype != grad.dtype:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.dtype} got {result.dtype})")
+        if result.shape != grad.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value (was {grad.shape} got {result.shape})")
+        grad = result
+    if hooks.retains_grad:
+        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+    return grad
+
+
+def _freed(ctx):
+    """torch's error for a second backward through a graph whose saved arrays were freed."""
+    error = RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+        "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+        "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+        "if you need to access saved tensors after calling backward.")
+    error.add_note(f"(the first backward() freed what {ctx.name()} had saved)")
+    return error
 
 
 def _is_data_of(array, node, parents):
@@ -813,3 +948,13 @@ def _run_hooks(tensor, grad, claimed):
     if hooks.retains_grad:
         _accumulate(tensor, grad, claimed)
     return grad
+
+
+def __getattr__(name):
+    """minigrad.autograd.functional (torch.autograd.functional: hessian, jacobian, vjp, ...),
+    loaded on first use: it is built on this module and on Tensor, which imports this module,
+    so importing it while this module loads would be a cycle."""
+    if name == "functional":
+        from minigrad import autograd_functional
+        return autograd_functional
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

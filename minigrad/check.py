@@ -18,6 +18,14 @@ The last cases (`Probe`) look inside backward instead: the gradient a hook sees 
 on, a retained intermediate gradient, and what autograd.grad returns, against torch and
 against finite differences.
 
+With `--order 2` (`run(order=2)`) every op and loss is checked to the second derivative:
+against torch, Hessian-vector products (compare_with_torch(order=2): the gradient computed
+with create_graph=True and differentiated again, in both frameworks); against finite
+differences, minigrad.gradgradcheck decides PASS/FAIL and the row shows how far the
+Hessian-vector product is from the central difference of the gradient along v,
+(g(x + eps v) - g(x - eps v)) / (2 eps). The probes look at first-order internals and are
+not run at order 2.
+
 One row per case, reference and dtype; the run fails if any row fails. Inputs stay away
 from the kinks (abs at 0, a hinge at its margin, ...), where the derivative is a choice
 rather than a limit: docs/kinks.md lists those choices.
@@ -29,7 +37,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 import minigrad
-from minigrad.gradcheck import GradcheckError, gradcheck, numeric_jacobian
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_jacobian
 
 N, C = 4, 3           # batch size and number of classes of the loss cases: small keeps gradcheck fast
 INSTALL_HINT = 'PyTorch is not installed: only the finite-difference half ran. For the comparison ' \
@@ -45,6 +53,7 @@ class Case:
     torch_fn: object = None       # torch's spelling, when it differs (minigrad's hinge_loss)
     grad: tuple = None            # which inputs get a gradient (default: the floating ones)
     derivative: bool = True       # False: the gradient is a chosen one, not the derivative (no finite diff)
+    torch_fn2: object = None      # torch's spelling at order 2, where torch's op has no second derivative
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Row:
     grad_rel: float
     status: str                   # PASS or FAIL
     detail: str = ""              # why it failed
+    order: int = 1                # 2: grad_abs/grad_rel are those of the Hessian-vector products
 
 
 # ---- inputs ---------------------------------------------------------------------------------
@@ -225,7 +235,7 @@ def loss_cases():
         add("nll_loss", red, lambda lib, x, t, r=r: F(lib).nll_loss(x.log_softmax(dim=1), t, reduction=r),
             logits_and_classes)
         add("multi_margin_loss", red, lambda lib, x, t, r=r: F(lib).multi_margin_loss(x, t, reduction=r),
-            logits_and_classes)
+            logits_and_classes, torch_fn2=lambda lib, x, t, r=r: _multi_margin_composed(lib, x, t, reduction=r))
         add("hinge_loss", red, lambda lib, x, t, r=r: F(lib).hinge_loss(x, t, reduction=r), scores_and_signs,
             torch_fn=lambda lib, x, t, r=r: _reduce(lib.relu(1.0 - t * x), r))
     for r in reductions + ("batchmean",):
@@ -270,9 +280,10 @@ def loss_cases():
         logits_and_classes)
     for p, margin in ((1, 0.5), (2, 1.0), (2, 2.0)):
         add("multi_margin_loss", f"p={p}, margin={margin}",
-            lambda lib, x, t, p=p, m=margin: F(lib).multi_margin_loss(x, t, p=p, margin=m), logits_and_classes)
+            lambda lib, x, t, p=p, m=margin: F(lib).multi_margin_loss(x, t, p=p, margin=m), logits_and_classes,
+            torch_fn2=lambda lib, x, t, p=p, m=margin: _multi_margin_composed(lib, x, t, p=p, margin=m))
     add("multi_margin_loss", "weight", lambda lib, x, t: F(lib).multi_margin_loss(x, t, weight=w(lib, x)),
-        logits_and_classes)
+        logits_and_classes, torch_fn2=lambda lib, x, t: _multi_margin_composed(lib, x, t, weight=w(lib, x)))
     # (N, C, d) inputs: one prediction per class per position, as for images.
     spatial = lambda rng: [rng.normal(size=(2, C, 2)), rng.integers(0, C, size=(2, 2))]   # noqa: E731
     add("cross_entropy", "input (N, C, d), label_smoothing=0.1",
@@ -291,6 +302,18 @@ def loss_cases():
     add("hinge_loss", "margin=0.5", lambda lib, x, t: F(lib).hinge_loss(x, t, margin=0.5), scores_and_signs,
         torch_fn=lambda lib, x, t: lib.relu(0.5 - t * x).mean())
     return cases
+
+
+def _multi_margin_composed(lib, x, t, p=1, margin=1.0, weight=None, reduction="mean"):
+    """torch's multi_margin_loss in primitive torch ops, for order 2: torch 2.13 has no second
+    derivative of its fused op ("derivative for aten::multi_margin_loss_backward is not
+    implemented"). loss_i = sum_{j != t_i} w[t_i] max(0, margin - x_i[t_i] + x_ij)^p / C."""
+    n_classes = x.shape[1]
+    others = 1 - lib.nn.functional.one_hot(t, n_classes).to(x.dtype)     # j != t_i
+    terms = lib.relu(margin - x.gather(1, t[:, None]) + x) ** p * others
+    if weight is not None:
+        terms = terms * weight[t][:, None]
+    return _reduce(terms.sum(dim=1) / n_classes, reduction)
 
 
 def _reduce(loss, reduction):
@@ -373,18 +396,32 @@ def cases():
 
 
 # ---- running one case -----------------------------------------------------------------------------
-def against_torch(case, arrays, dtype):
+def against_torch(case, arrays, dtype, order=1):
+    """One row: minigrad against torch (compare_with_torch). At order 2 the gradient columns
+    show the Hessian-vector products, and an op that cannot differentiate its backward fails
+    the row, saying so, instead of stopping the run."""
     from minigrad.testing import compare_with_torch
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # torch's notice that kl_div's 'mean' is not 'batchmean'
-        report = compare_with_torch(case.fn, *arrays, dtype=dtype, requires_grad=_grad_flags(case, arrays),
-                                    torch_fn=case.torch_fn)
-    value, grads = report.rows[0], report.rows[1:]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # torch's notice that kl_div's 'mean' is not 'batchmean'
+            report = compare_with_torch(case.fn, *arrays, dtype=dtype, requires_grad=_grad_flags(case, arrays),
+                                        torch_fn=(order == 2 and case.torch_fn2) or case.torch_fn, order=order)
+    except Exception as error:
+        if order == 1:
+            raise
+        return _failed_row(case, np.dtype(dtype).name, "torch", error)
+    value = report.rows[0]
+    grads = [row for row in report.rows[1:] if row.name.startswith("hvp of ") == (order == 2)]
     return Row(case.name, case.options, np.dtype(dtype).name, "torch", value.max_abs, value.max_rel,
                max((g.max_abs for g in grads), default=0.0), max((g.max_rel for g in grads), default=0.0),
                "PASS" if report.ok else "FAIL",
                "" if report.ok else "; ".join(f"{row.name} at {row.index}: minigrad {row.minigrad_value:.6g}, "
-                                              f"torch {row.torch_value:.6g}" for row in report.failures))
+                                              f"torch {row.torch_value:.6g}" for row in report.failures), order)
+
+
+def _failed_row(case, dtype, against, error):
+    return Row(case.name, case.options, dtype, against, np.nan, np.nan, np.nan, np.nan, "FAIL",
+               f"{type(error).__name__}: {error}", 2)
 
 
 def probe_against_torch(probe, arrays, dtype):
@@ -455,6 +492,51 @@ def against_finite_differences(case, arrays, rng, eps=1e-6):
     return Row(case.name, case.options, "float64", "finite diff", 0.0, 0.0, worst_abs, worst_rel, status, detail)
 
 
+def second_against_finite_differences(case, arrays, rng, eps=1e-6):
+    """Order 2: gradgradcheck decides PASS/FAIL; the numbers compare the Hessian-vector product
+    v^T H of s = sum(upstream * output) with the central difference of the gradient along v,
+
+        (g(x + eps v) - g(x - eps v)) / (2 eps)  ~  H v          (g = ds/dx by plain backward)
+
+    for every input that gets a gradient (x and v joined over those inputs)."""
+    from minigrad.testing import hessian_vector_products
+    flags = _grad_flags(case, arrays)
+    tensors = [minigrad.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, flags)]
+
+    def run(*ts):
+        return case.fn(minigrad, *ts)
+
+    status, detail = "PASS", ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # a KinkWarning: the rows' inputs stay away from kinks
+            gradgradcheck(run, tensors, eps=eps)
+    except GradcheckError as error:
+        status, detail = "FAIL", str(error)
+    except Exception as error:                   # e.g. an op whose backward cannot be differentiated
+        return _failed_row(case, "float64", "finite diff", error)
+    out = run(*tensors)
+    upstream = None if out.ndim == 0 else rng.uniform(-1, 1, out.shape)
+    vectors = [rng.uniform(-1, 1, a.shape) for a in arrays]
+    analytic = hessian_vector_products(minigrad, case.fn, arrays, flags, upstream, vectors)
+
+    def gradient_at(step):
+        moved = [minigrad.tensor(a + step * v if f else a.copy(), requires_grad=f)
+                 for a, v, f in zip(arrays, vectors, flags)]
+        wanted = [t for t, f in zip(moved, flags) if f]
+        found = minigrad.autograd.grad(run(*moved), wanted, grad_outputs=upstream, allow_unused=True)
+        return [np.zeros(t.shape) if g is None else g.data for g, t in zip(found, wanted)]
+
+    numeric = [(up - down) / (2 * eps) for up, down in zip(gradient_at(eps), gradient_at(-eps))]
+    worst_abs = worst_rel = 0.0
+    for a, n in zip(analytic, numeric):
+        diff = np.abs(a - n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(diff == 0, 0.0, diff / np.abs(n))
+        worst_abs, worst_rel = max(worst_abs, diff.max(initial=0.0)), max(worst_rel, rel.max(initial=0.0))
+    return Row(case.name, case.options, "float64", "finite diff", 0.0, 0.0, worst_abs, worst_rel, status, detail, 2)
+
+
 def _grad_flags(case, arrays):
     if case.grad is not None:
         return list(case.grad)
@@ -469,9 +551,11 @@ def _torch_available():
     return True
 
 
-def run(name_filter=None, dtypes=("float64", "float32"), seed=0, torch=None):
+def run(name_filter=None, dtypes=("float64", "float32"), seed=0, torch=None, order=1):
     """Run every case, or those named `name_filter` (else those whose name contains it);
-    returns (rows, whether torch was used)."""
+    returns (rows, whether torch was used). order=2: second derivatives (no probes)."""
+    if order not in (1, 2):
+        raise ValueError(f"minigrad check: order must be 1 or 2, got {order!r}")
     torch = _torch_available() if torch is None else torch
     rows = []
     table = cases()
@@ -483,22 +567,27 @@ def run(name_filter=None, dtypes=("float64", "float32"), seed=0, torch=None):
         rng = np.random.default_rng([seed, index])    # each case its own stream: filtering changes nothing
         arrays = case.inputs(rng)
         if isinstance(case, Probe):
+            if order == 2:
+                continue
             if torch:
                 rows += [probe_against_torch(case, arrays, dtype) for dtype in dtypes]
             if "float64" in dtypes:
                 rows.append(probe_against_finite_differences(case, arrays))
             continue
         if torch:
-            rows += [against_torch(case, arrays, dtype) for dtype in dtypes]
+            rows += [against_torch(case, arrays, dtype, order) for dtype in dtypes]
         if "float64" in dtypes and case.derivative:
-            rows.append(against_finite_differences(case, arrays, rng))
+            rows.append(against_finite_differences(case, arrays, rng) if order == 1
+                        else second_against_finite_differences(case, arrays, rng))
     return rows, torch
 
 
 # ---- printing ------------------------------------------------------------------------------------------
 def format_table(rows):
+    second = any(row.order == 2 for row in rows)   # second derivatives: the Hessian-vector products' columns
+    grad_abs, grad_rel = ("hvp abs", "hvp rel") if second else ("grad abs", "grad rel")
     header = (f"{'case':<34} {'options':<50} {'dtype':<8} {'against':<11} "
-              f"{'value abs':>9} {'value rel':>9} {'grad abs':>9} {'grad rel':>9}  result")
+              f"{'value abs':>9} {'value rel':>9} {grad_abs:>9} {grad_rel:>9}  result")
     lines = [header, "-" * len(header)]
     for row in rows:
         value = (f"{row.value_abs:>9.1e} {row.value_rel:>9.1e}" if row.against == "torch" and not np.isnan(row.value_abs)
@@ -517,13 +606,14 @@ def summary(rows, torch_used):
     against = " and ".join(name for key, name in (("torch", "PyTorch"), ("finite diff", "finite differences"))
                            if key in references)
     verdict = "all PASS" if not failed else f"{failed} FAIL"
-    return f"minigrad check: {cases_run} cases, {len(rows)} rows against {against}: {verdict}"
+    what = " (second derivatives)" if any(row.order == 2 for row in rows) else ""
+    return f"minigrad check: {cases_run} cases{what}, {len(rows)} rows against {against}: {verdict}"
 
 
-def main(name_filter=None, dtype="both", seed=0, json_file=None, out=print):
+def main(name_filter=None, dtype="both", seed=0, json_file=None, out=print, order=1):
     """What `minigrad check` does; returns the exit code (1 if any row failed)."""
     dtypes = ("float64", "float32") if dtype == "both" else (dtype,)
-    rows, torch_used = run(name_filter, dtypes, seed)
+    rows, torch_used = run(name_filter, dtypes, seed, order=order)
     if not rows:
         out(f"minigrad check: no case matches --filter {name_filter!r}")
         return 1
@@ -535,7 +625,7 @@ def main(name_filter=None, dtype="both", seed=0, json_file=None, out=print):
     out(line)
     if json_file:
         with open(json_file, "w") as f:
-            json.dump({"summary": line, "torch": torch_used, "seed": seed,
+            json.dump({"summary": line, "torch": torch_used, "seed": seed, "order": order,
                        "rows": [_jsonable(asdict(row)) for row in rows]}, f, indent=1)
     return 1 if any(row.status == "FAIL" for row in rows) else 0
 

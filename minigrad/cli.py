@@ -1,9 +1,9 @@
 """The `minigrad` command.
 
-    minigrad train regression|binary|multiclass|svm|all|demos [--lr --epochs --seed --dtype
+    minigrad train regression|binary|multiclass|svm|all|demos|curvature [--lr --epochs --seed --dtype
                    --optimizer sgd|adam --plot FILE.png --data toy|real --quiet --detect-anomaly]
     minigrad plot losses FILE.png
-    minigrad check [--filter NAME --dtype float64|float32|both --seed N --json FILE]
+    minigrad check [--filter NAME --dtype float64|float32|both --seed N --json FILE --order 1|2]
     minigrad graph regression|binary|multiclass|svm --out FILE.png [--renderer auto|graphviz|matplotlib]
 """
 import argparse
@@ -15,6 +15,7 @@ TITLES = {
     "binary": "Binary classification: the AND gate, sigmoid + binary cross-entropy",
     "multiclass": "Multi-class classification: softmax + cross-entropy",
     "svm": "A linear SVM: hinge loss + 0.01 ||w||^2",
+    "curvature": "Curvature: the lessons' second derivatives, and what they predict about training",
 }
 REAL_TITLES = {
     "regression": "Regression on scikit-learn's diabetes set, MSE",
@@ -46,8 +47,9 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="minigrad", description="minigrad: learn how training works.")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="run a lesson's training end to end")
-    train.add_argument("lesson", choices=LESSONS + ("all", "demos"),
-                       help="which training to run (all = the four lessons; demos = 004's slower demos)")
+    train.add_argument("lesson", choices=LESSONS + ("all", "demos", "curvature"),
+                       help="which training to run (all = the four lessons; demos = 004's slower demos; "
+                            "curvature = the Hessians of the lessons' losses: stable learning rates, Newton's method)")
     train.add_argument("--epochs", type=_positive(int), default=None,
                        help="number of epochs (default: the lesson's; the SVM trains until separated)")
     train.add_argument("--lr", type=_positive(float), default=None, help="learning rate (default: the lesson's)")
@@ -73,6 +75,9 @@ def build_parser():
                        help="the dtypes compared with PyTorch (default both); float64 also runs the finite differences")
     check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     check.add_argument("--json", metavar="FILE", default=None, help="also write every row to FILE as JSON")
+    check.add_argument("--order", type=int, choices=(1, 2), default=1,
+                       help="1: values and gradients (default); 2: second derivatives, Hessian-vector products "
+                            "against PyTorch and gradgradcheck against finite differences")
     graph = commands.add_parser("graph", help="draw the graph of one training step of a lesson, after backward")
     graph.add_argument("lesson", choices=LESSONS, help="the lesson whose training step to draw")
     graph.add_argument("--out", metavar="FILE.png", required=True, help="the picture: .png, .svg, .pdf or .dot")
@@ -162,6 +167,8 @@ def train(args, out=print):
         if args.quiet:
             out(result.verdict)
         return [result]
+    if args.lesson == "curvature":
+        return _curvature(args, out)
     names = LESSONS if args.lesson == "all" else (args.lesson,)
     results = []
     for name in names:
@@ -195,6 +202,27 @@ def train(args, out=print):
     return results
 
 
+def _curvature(args, out):
+    """`minigrad train curvature`: --lr adds a learning rate to its stability table, --epochs is
+    the length of each training there, --seed the AND gate's starting draw."""
+    from minigrad.lessons import curvature
+    from minigrad.lessons._common import quiet
+    if not args.quiet:
+        out(f"== {TITLES['curvature']} ==")
+    options = dict(lr=args.lr, seed=args.seed, dtype=args.dtype)
+    if args.epochs is not None:
+        options["epochs"] = args.epochs
+    with _anomaly_mode(args.detect_anomaly):
+        result = curvature.curvature(**options, out=quiet if args.quiet else out)
+    if args.quiet:
+        out(result.verdict)
+    if args.plot:
+        from minigrad import plot
+        plot.curvature_figure(result, args.plot)
+        out(f"Wrote {args.plot}")
+    return [result]
+
+
 def _anomaly_mode(on):
     """Anomaly mode around a training (--detect-anomaly), or nothing."""
     import contextlib
@@ -224,6 +252,9 @@ def main(argv=None):
     if args.command == "train":
         if args.lesson == "demos" and (args.data == "real" or args.plot):
             parser.error("the demos take no --data or --plot (they print tables)")
+        if args.lesson == "curvature" and (args.data == "real" or args.optimizer == "adam"):
+            parser.error("curvature takes no --data real or --optimizer adam (it predicts plain gradient descent "
+                         "on the lessons' own data)")
         if args.data == "real":
             from minigrad.lessons.datasets import require_sklearn
             try:
@@ -238,7 +269,7 @@ def main(argv=None):
         print(f"Wrote {args.file}")
     elif args.command == "check":
         from minigrad import check
-        return check.main(args.filter, args.dtype, args.seed, args.json)
+        return check.main(args.filter, args.dtype, args.seed, args.json, order=args.order)
     elif args.command == "graph":
         try:
             graph(args)

@@ -1,4 +1,5 @@
-"""gradcheck: compare backward() with central finite differences, in float64.
+"""gradcheck: compare backward() with central finite differences, in float64; gradgradcheck:
+the same for second derivatives (the gradient with create_graph=True, differentiated again).
 
 For every input element x_j the numeric derivative of each output element y_i is
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minigrad.autograd import enable_grad, no_grad, toposort
+from minigrad.autograd import enable_grad, _grad_of, no_grad, toposort
 from minigrad.tensor import Tensor
 
 
@@ -103,6 +104,26 @@ def _crossed(plus, minus):
 def _summary(skipped, limit=8):
     shown = "; ".join(str(s) for s in skipped[:limit])
     return shown + (f"; and {len(skipped) - limit} more" if len(skipped) > limit else "")
+
+
+def _not_compared(skipped, inputs, checked):
+    """{i: a mask over input i's flattened elements} of the elements skipped at a kink."""
+    masks = {i: np.zeros(inputs[i].data.size, dtype=bool) for i in checked}
+    for s in skipped:
+        masks[s.input][np.ravel_multi_index(s.element, inputs[s.input].shape)] = True
+    return masks
+
+
+def _worst_outside(analytic, numeric, atol, rtol, skip_columns):
+    """(row, column) of the Jacobian entry furthest outside |analytic - numeric| <= atol +
+    rtol |numeric| (NaN counts as outside), or None when every compared entry is inside."""
+    with np.errstate(invalid="ignore"):
+        error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    error = np.where(np.isnan(error), np.inf, error)
+    error[:, skip_columns] = -np.inf
+    if error.size and error.max() > 0:
+        return np.unravel_index(np.argmax(error), error.shape)
+    return None
 
 
 # ---- the finite differences ----------------------------------------------------------------------
@@ -224,16 +245,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="skip"):
             if inputs[i].grad is not None:
                 analytic[i][row] = inputs[i].grad.data.reshape(-1)
 
-    not_compared = {i: np.zeros(inputs[i].data.size, dtype=bool) for i in checked}
-    for s in skipped:
-        not_compared[s.input][np.ravel_multi_index(s.element, inputs[s.input].shape)] = True
+    not_compared = _not_compared(skipped, inputs, checked)
     for i in checked:
-        with np.errstate(invalid="ignore"):
-            error = np.abs(analytic[i] - numeric[i]) - (atol + rtol * np.abs(numeric[i]))
-        error = np.where(np.isnan(error), np.inf, error)
-        error[:, not_compared[i]] = -np.inf
-        if error.size and error.max() > 0:
-            out_index, in_index = np.unravel_index(np.argmax(error), error.shape)
+        worst = _worst_outside(analytic[i], numeric[i], atol, rtol, not_compared[i])
+        if worst is not None:
+            out_index, in_index = worst
             element = tuple(int(k) for k in np.unravel_index(in_index, inputs[i].shape))
             raise GradcheckError(
                 f"gradcheck: input {i} (shape {inputs[i].shape}), element {element}, output element {int(out_index)}: "
@@ -248,4 +264,143 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="skip"):
             f"straddles a kink, where backward() gives the subgradient of docs/kinks.md instead of a "
             f"derivative: {_summary(skipped)}. Move the inputs away from the kink to check them "
             f"(kinks='check' compares them anyway).", skipped), stacklevel=2)
+    return True
+
+
+# ---- gradgradcheck: second derivatives ----------------------------------------------------------
+def _grad_output_tensor(grad_outputs, out, seed):
+    """The vector v that fn's output is weighted with: torch's draw, uniform in [-1, 1) and
+    requiring grad, when not given; else the caller's, as a float64 copy that requires grad
+    where the caller's does (a sequence of one tensor is accepted, as torch's tuple)."""
+    if grad_outputs is None:
+        draw = np.random.default_rng(seed).uniform(-1.0, 1.0, out.shape)
+        return Tensor(draw, requires_grad=True)
+    if isinstance(grad_outputs, (list, tuple)):
+        if len(grad_outputs) != 1:
+            raise ValueError(f"gradgradcheck: fn returns one Tensor, so grad_outputs must be one tensor, got "
+                             f"{len(grad_outputs)}")
+        grad_outputs = grad_outputs[0]
+    wants_grad = isinstance(grad_outputs, Tensor) and grad_outputs.requires_grad
+    data = np.asarray(grad_outputs.data if isinstance(grad_outputs, Tensor) else grad_outputs, dtype=np.float64)
+    if data.shape != out.shape:
+        raise ValueError(f"gradgradcheck: grad_outputs must have fn's output shape {out.shape}, got {data.shape}")
+    return Tensor(data.copy(), requires_grad=wants_grad)
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="skip", seed=0):
+    """True if fn's second derivatives (backward with create_graph=True, differentiated again)
+    match finite differences of its gradient; raises GradcheckError otherwise.
+
+    As torch.autograd.gradgradcheck: with v = grad_outputs (random in [-1, 1) when None),
+
+        G(x, v) = d <v, fn(x)> / dx = J(x)^T v            (one gradient per checked input)
+
+    is computed with create_graph=True, and gradcheck's test is applied to G: its derivatives
+
+        d G / dx = sum_k v_k d^2 fn_k / dx dx             (a Hessian, weighted by v)
+        d G / dv = J^T                                    (the backward is linear in v)
+
+    from one backward pass through G's recorded graph per element of G, against central
+    differences of G (computed by plain backward(), so the two backward passes are held to
+    each other too). v is differentiated when it requires grad (always, when drawn here).
+    First, G itself must equal backward()'s gradient.
+
+    Kinks as in gradcheck (kinks="skip" | "raise" | "check"): an element whose difference
+    quotient straddles a kink of an op in fn's graph is not compared. That covers the jumps
+    of the first derivative (relu at 0, where the second is 0 on both sides) and the jumps
+    of the second (huber at |x - y| = delta). The errors name the element of the gradient,
+    the input element it is differentiated by, and both values.
+    """
+    if kinks not in ("skip", "raise", "check"):
+        raise ValueError(f"gradgradcheck: kinks must be 'skip', 'raise' or 'check', got {kinks!r}")
+    inputs = _float64_copies(inputs)
+    checked = _differentiable(inputs, "gradgradcheck")
+    with enable_grad():
+        out = _evaluate(fn, inputs, "gradgradcheck")
+    v = _grad_output_tensor(grad_outputs, out, seed)
+    n = len(inputs)
+    arguments = inputs + (v,)
+    names = {**{i: f"input {i}" for i in range(n)}, n: "grad_outputs"}
+
+    def gradients(args, create_graph):
+        """fn's output at args[:n], and G: d <v, fn> / dx for every checked input (zeros where
+        the output does not depend on it)."""
+        xs, weights = args[:n], args[n]
+        with enable_grad():
+            y = _evaluate(fn, xs, "gradgradcheck")
+            found = (_grad_of(y, [xs[i] for i in checked], grad_outputs=weights, create_graph=create_graph,
+                             allow_unused=True) if y.requires_grad else [None] * len(checked))
+        return y, [Tensor(np.zeros(xs[i].shape)) if g is None else g for i, g in zip(checked, found)]
+
+    # G with a graph, and the same by plain backward(): they must agree before anything else.
+    _, first = gradients(arguments, create_graph=True)
+    _, plain = gradients(arguments, create_graph=False)
+    for i, g, h in zip(checked, first, plain):
+        worst = _worst_outside(g.data.reshape(1, -1), h.data.reshape(1, -1), atol, rtol, [])
+        if worst is not None:
+            k = np.unravel_index(worst[1], g.shape)
+            raise GradcheckError(
+                f"gradgradcheck: the gradient of input {i} computed with create_graph=True differs from backward()'s "
+                f"at element {tuple(int(e) for e in k)}: {float(g.data[k])!r} vs {float(h.data[k])!r}")
+
+    # Numeric: central differences of G (computed without a graph), with the kinks of fn's
+    # forward graph noted at x + eps and x - eps (G's own values carry no graph to look at).
+    watching = kinks != "check" and out.requires_grad and bool(_sides_of_graph(out))
+    sides_of = {}  # id(a value of G) -> the sides of fn's kinks where it was computed
+
+    def joined_gradient(*args):
+        y, found = gradients(args, create_graph=False)
+        result = Tensor(np.concatenate([g.data.reshape(-1) for g in found]))
+        if watching:
+            sides_of[id(result)] = _sides_of_graph(y) if y.requires_grad else []
+        return result
+
+    skipped = []
+
+    def note_kinks(i, j, plus, minus):
+        crossed = _crossed(sides_of.pop(id(plus)), sides_of.pop(id(minus)))
+        if crossed:
+            index = tuple(int(k) for k in np.unravel_index(j, arguments[i].shape))
+            skipped.append(SkippedElement(i, index, crossed))
+
+    numeric = numeric_jacobian(joined_gradient, arguments, eps, watch=note_kinks if watching else None)
+    if skipped and kinks == "raise":
+        raise GradcheckError(f"gradgradcheck: {len(skipped)} element(s) within eps = {eps} of a kink, where finite "
+                             f"differences of the gradient are not a second derivative: {_summary(skipped)}")
+
+    # Analytic: one backward pass through G's graph per element of G.
+    targets = list(numeric)                     # the arguments that require grad (inputs, and v if it does)
+    analytic = {i: np.zeros_like(numeric[i]) for i in targets}
+    rows = [(i, g, k) for i, g in zip(checked, first) for k in range(g.data.size)]   # (input, its G, element)
+    for row, (i, g, k) in enumerate(rows):
+        if not g.requires_grad:
+            continue  # a gradient that does not depend on anything: its derivatives are 0
+        seed_row = np.zeros(g.data.size)
+        seed_row[k] = 1.0
+        found = _grad_of(g, [arguments[t] for t in targets], grad_outputs=Tensor(seed_row.reshape(g.shape)),
+                        retain_graph=True, allow_unused=True)
+        for t, d in zip(targets, found):
+            if d is not None:
+                analytic[t][row] = d.data.reshape(-1)
+
+    not_compared = _not_compared(skipped, arguments, targets)
+    for t in targets:
+        worst = _worst_outside(analytic[t], numeric[t], atol, rtol, not_compared[t])
+        if worst is not None:
+            row, column = worst
+            i, g, k = rows[row]
+            of = tuple(int(e) for e in np.unravel_index(k, g.shape))
+            by = tuple(int(e) for e in np.unravel_index(column, arguments[t].shape))
+            raise GradcheckError(
+                f"gradgradcheck: d(gradient of input {i}, element {of}) / d({names[t]}, element {by}): "
+                f"analytic {float(analytic[t][row, column])!r} vs numeric {float(numeric[t][row, column])!r} "
+                f"(allowed |difference| <= {atol} + {rtol} * |numeric|)"
+                + (f". Not compared, within eps of a kink: {_summary(skipped)}" if skipped else ""))
+    if skipped:
+        total = sum(arguments[t].data.size for t in targets)
+        warnings.warn(KinkWarning(
+            f"gradgradcheck: {len(skipped)} of {total} input elements not compared: their finite difference of "
+            f"the gradient straddles a kink, where the second derivative is not defined: {_summary(skipped)}. "
+            f"Move the inputs away from the kink to check them (kinks='check' compares them anyway).", skipped),
+            stacklevel=2)
     return True

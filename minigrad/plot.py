@@ -5,6 +5,10 @@
     losses_figure("losses.png")           004's diagram (hinge, cross-entropy and MSE on
                                           sigmoid(z) against the logit z) and 001's
                                           confidence bar chart
+    curvature_figure(result, "c.png")     the curvature lesson: the regression's loss against
+                                          w with gradient-descent and Newton steps, the factor
+                                          1 - lr H with the stable-lr band, and Newton against
+                                          gradient descent on the AND gate
 
 matplotlib is imported only when a picture is drawn, so minigrad itself needs only numpy.
 """
@@ -129,6 +133,76 @@ def losses_figure(path):
     right.set_ylim(0, max(true) * 1.25)
     right.set_ylabel("cross-entropy loss (true class 0)")
     right.set_title("001's three confidence scenarios, true values", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def curvature_figure(result, path):
+    """The curvature lesson (minigrad.lessons.curvature), from the Result it returns."""
+    from minigrad.lessons import curvature, regression
+    plt = _pyplot()
+    h, rows, gate = result.extra["hessian"], result.extra["rows"], result.extra["and_gate"]
+    fig, (surface, band, gate_ax) = plt.subplots(1, 3, figsize=(16, 4.8))
+
+    # Left: L(w), a parabola of curvature H, and the first steps from the lesson's w = 0.5.
+    ws = np.linspace(-1.0, 5.0, 301)
+    surface.plot(ws, curvature.regression_surface(ws), color="k", linewidth=1.5, label="L(w) = mean((wx - 2x)^2)")
+    paths = [(regression.DEFAULT_LR, "tab:green", 6), (regression.LESSON_LR, "tab:red", 4)]
+    for lr, color, steps in paths:
+        row = next(r for r in rows if np.isclose(r.lr, lr))
+        w = np.asarray(row.weights[:steps])
+        surface.plot(w, curvature.regression_surface(w), "o-", color=color, markersize=4, linewidth=1,
+                     label=f"gradient descent, lr {lr:g} (x{row.factor:.2g} per step)")
+    w0 = regression.INITIAL_W
+    newton = [w0, result.extra["newton"][w0]]
+    surface.plot(newton, curvature.regression_surface(newton), "s--", color="tab:blue", markersize=5,
+                 label="Newton: w - g/H, one step")
+    surface.axvline(2.0, color="grey", linewidth=0.5, label="the minimum, w = 2")
+    surface.set_ylim(-5, 150)
+    surface.set_xlabel("w")
+    surface.set_ylabel("loss")
+    surface.set_title(f"Regression: the loss is a parabola of curvature H = {h:.4g}", fontsize=10)
+    surface.legend(fontsize=7, loc="upper center")
+
+    # Middle: the factor each step multiplies w - 2 by, with the band of stable learning rates.
+    lrs = np.linspace(0.0, 0.13, 200)
+    band.axvspan(0, 2 / h, color="tab:green", alpha=0.12, label=f"stable: 0 < lr < 2/H = {2 / h:.4f}")
+    band.axhspan(-1, 1, color="grey", alpha=0.08)
+    band.plot(lrs, 1 - lrs * h, color="k", linewidth=1.5, label="predicted: 1 - lr H")
+    band.scatter([r.lr for r in rows], [r.measured_factor for r in rows], color="tab:orange", zorder=3,
+                 label="measured in training: (w1 - 2) / (w0 - 2)")
+    for lr, what in ((regression.LESSON_LR, "the lesson's lr"), (regression.DEFAULT_LR, "lr 0.05")):
+        band.annotate(f"{what}: {1 - lr * h:.2g}", (lr, 1 - lr * h), textcoords="offset points", xytext=(-95, -4),
+                      fontsize=8, arrowprops=dict(arrowstyle="->", linewidth=0.6))
+    for level in (-1, 1):
+        band.axhline(level, color="grey", linestyle="--", linewidth=0.8)
+    band.axvline(2 / h, color="tab:green", linestyle=":", linewidth=1)
+    band.annotate("1/H: lands in one step", (1 / h, 0.0), textcoords="offset points", xytext=(10, 25), fontsize=8,
+                  arrowprops=dict(arrowstyle="->", linewidth=0.6))
+    band.set_xlim(0, 0.13)
+    band.set_ylim(-2, 1.3)
+    band.set_xlabel("learning rate")
+    band.set_ylabel("factor on w - 2 per step")
+    band.set_title("Gradient descent shrinks the error iff |1 - lr H| < 1", fontsize=10)
+    band.legend(fontsize=7, loc="lower left")
+
+    # Right: the AND gate's loss, gradient descent by epoch and Newton (IRLS) by step.
+    gd = np.asarray(gate["gd_losses"])
+    gate_ax.plot(np.arange(len(gd)), gd, color="tab:red", label="gradient descent, lr 0.5 (per epoch)")
+    newton_losses = np.asarray(gate["newton_losses"])
+    gate_ax.plot(np.arange(len(newton_losses)), newton_losses, "s-", color="tab:blue", markersize=4,
+                 label="Newton's method / IRLS (per step)")
+    gate_ax.axhline(gate["target"], color="grey", linestyle=":", linewidth=1,
+                    label=f"the lesson's 100 epochs: loss {gate['target']:.3f}")
+    gate_ax.set_xscale("symlog", linthresh=1)      # linear from 0 to 1, then logarithmic
+    gate_ax.set_xlim(0, len(gd))
+    gate_ax.set_yscale("log")
+    gate_ax.set_xlabel("epoch / Newton step")
+    gate_ax.set_ylabel("loss")
+    gate_ax.set_title(f"AND gate: Newton reaches 100 epochs' loss in {gate['newton_steps']} steps", fontsize=10)
+    gate_ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

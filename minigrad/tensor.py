@@ -211,13 +211,15 @@ class Tensor:
         `self` must hold one element, unless `gradient` (d(loss)/d(self), same shape)
         is given, as in PyTorch. `inputs` (a Tensor or a sequence of them): accumulate
         into these tensors' .grad only (an intermediate one then retains its grad).
-        `retain_graph` defaults to `create_graph`, which is not supported yet.
+        `create_graph=True` records the backward pass too: each `.grad` is then a Tensor with a
+        graph of its own, to differentiate again (second derivatives; mg.autograd.grad does
+        the same without touching `.grad`). `retain_graph` defaults to `create_graph`.
         """
-        if create_graph:
-            raise NotImplementedError(autograd.NO_CREATE_GRAPH)
+        given = gradient
         if not self.requires_grad:
-            raise RuntimeError("backward() on a tensor that does not require grad: no input of the "
-                               "computation had requires_grad=True (or it ran under no_grad)")
+            error = RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")  # torch's
+            error.add_note("(no input of the computation had requires_grad=True, or it ran under no_grad)")
+            raise error
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(f"backward() without `gradient` needs a one-element (scalar) output; "
@@ -230,6 +232,12 @@ class Tensor:
                 raise ValueError(f"gradient must have the tensor's shape {self.shape}, got {gradient.shape}")
             gradient = gradient.astype(self.dtype, copy=False)
         targets = None if inputs is None else _backward_targets(inputs)
+        if create_graph:
+            warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=2)
+            start = given if isinstance(given, Tensor) and given.dtype == self.dtype else Tensor._wrap(gradient)
+            autograd.backward_with_graph((self,), {id(self): start}, True if retain_graph is None else retain_graph,
+                                         targets)
+            return
         autograd.backward((self,), {id(self): gradient}, {id(gradient): gradient}, retain_graph, targets)
 
 
@@ -807,6 +815,11 @@ def _add_scaled(x, other, alpha):
 
 
 # torch's words, without its "(Triggered internally at ...)" tail.
+_CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
+    "the cycle and avoid the leak.")
 _NON_LEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
@@ -825,6 +838,10 @@ class Cast(autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         return grad  # the engine converts it to the input's dtype
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad.to(inputs[0].dtype)  # a Cast back, recorded when grad has a graph
 
 
 # ---- helpers: argument checking and operand conversion -----------------------------------

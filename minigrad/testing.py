@@ -16,7 +16,8 @@ framework when it receives the framework as its first argument:
 What is compared: the output's value, and the gradient of every input that requires
 grad after one backward pass in each framework (a plain `backward()` for a one-element
 output, otherwise `backward(upstream)` with the same seeded random upstream gradient in
-both).
+both). With `order=2`, second derivatives too: each input's Hessian-vector product
+(the gradient differentiated again, see compare_with_torch).
 
 How tolerances work (`difference`, the one comparison minigrad's own tests use too): an
 element passes when |minigrad - torch| <= atol + rtol * |torch|, as in numpy.allclose and
@@ -166,7 +167,7 @@ def _input_names(fn, n):
 
 # ---- one function, both frameworks --------------------------------------------------------------
 def compare_with_torch(fn, *arrays, requires_grad=None, dtype=np.float64, atol=None, rtol=None,
-                       grad_output_seed=0, torch_fn=None):
+                       grad_output_seed=0, torch_fn=None, order=1):
     """Run `fn(lib, *tensors)` in minigrad and in torch on the same inputs; compare everything.
 
     arrays: numpy arrays (or numbers / nested lists). Floating ones become tensors of `dtype`
@@ -179,6 +180,14 @@ def compare_with_torch(fn, *arrays, requires_grad=None, dtype=np.float64, atol=N
         default of `dtype` (DEFAULT_TOLERANCES).
     grad_output_seed: seeds the random upstream gradient used when the output has more than
         one element (the same array is passed to both backward passes).
+    order: 1 compares the value and the gradients; 2 also compares second derivatives, as
+        Hessian-vector products (one row "hvp of NAME" per input that requires grad): with
+        s = sum(upstream * output) (the output itself for a one-element output), g = ds/dx
+        computed with create_graph=True in each framework, and a seeded random v per input,
+
+            hvp_x = d <g, v> / dx = sum_y (d^2 s / dx dy) v_y      (v^T H: H v, H being symmetric)
+
+        summed over every input y that requires grad (the mixed derivatives are in it too).
 
     Returns a ComparisonReport: print it for a table; `.ok` is True when everything agrees.
     """
@@ -218,7 +227,45 @@ def compare_with_torch(fn, *arrays, requires_grad=None, dtype=np.float64, atol=N
             grad_mine = m.grad.data if m.grad is not None else np.zeros(a.shape)
             grad_theirs = t.grad.numpy() if t.grad is not None else np.zeros(a.shape)
             rows.append(difference(f"grad of {name}", grad_mine, grad_theirs, atol, rtol))
+    if order not in (1, 2):
+        raise ValueError(f"compare_with_torch: order must be 1 or 2, got {order!r}")
+    if order == 2 and any(requires_grad) and out_mine.requires_grad and comparable:
+        upstream = (None if out_mine.data.size == 1 and out_mine.ndim == 0    # the same upstream as above
+                    else np.random.default_rng(grad_output_seed).uniform(-1, 1, out_mine.shape).astype(dtype))
+        vectors = [np.random.default_rng([grad_output_seed, i]).uniform(-1, 1, a.shape).astype(dtype)
+                   for i, a in enumerate(arrays)]
+        mine_hvp = hessian_vector_products(minigrad, fn, arrays, requires_grad, upstream, vectors)
+        theirs_hvp = hessian_vector_products(torch, torch_fn or fn, arrays, requires_grad, upstream, vectors)
+        wanted = [name for name, r in zip(names, requires_grad) if r]
+        for name, m, t in zip(wanted, mine_hvp, theirs_hvp):
+            rows.append(difference(f"hvp of {name}", m, t, atol, rtol))
     return ComparisonReport(rows, dtype, atol, rtol)
+
+
+def hessian_vector_products(lib, fn, arrays, requires_grad, upstream, vectors):
+    """v^T H of s = sum(upstream * fn(lib, *tensors)) (s = the output when upstream is None),
+    by differentiating twice with lib.autograd.grad: g = ds/dx with create_graph=True, then
+    d <g, v> / dx. One array per input that requires grad (zeros where s does not depend on
+    it, or where its gradient is a constant); `vectors` holds one v per array."""
+    tensors = [lib.tensor(a.copy(), requires_grad=bool(r)) for a, r in zip(arrays, requires_grad)]
+    wanted = [(t, v) for t, v, r in zip(tensors, vectors, requires_grad) if r]
+    out = fn(lib, *tensors)
+    seed = None if upstream is None else lib.tensor(upstream)
+    grads = lib.autograd.grad(out, [t for t, _ in wanted], grad_outputs=seed, create_graph=True, allow_unused=True)
+    # A gradient that does not depend on the inputs (a linear op) has no second derivative.
+    pairs = [(g, lib.tensor(v)) for g, (_, v) in zip(grads, wanted) if g is not None and g.requires_grad]
+    if not pairs:
+        return [np.zeros(t.shape) for t, _ in wanted]
+    products = lib.autograd.grad([g for g, _ in pairs], [t for t, _ in wanted], grad_outputs=[v for _, v in pairs],
+                                 allow_unused=True)
+    return [np.zeros(tuple(t.shape)) if p is None else _numpy(p) for p, (t, _) in zip(products, wanted)]
+
+
+def _numpy(tensor):
+    """A tensor's values as a numpy array; torch's second derivatives can be ZeroTensors
+    (abs: d sign(x)/dx), which convert only with force=True."""
+    zero = getattr(tensor, "_is_zerotensor", None)
+    return tensor.detach().numpy(force=True) if zero is not None and zero() else tensor.detach().numpy()
 
 
 # ---- models ---------------------------------------------------------------------------------------

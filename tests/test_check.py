@@ -139,3 +139,73 @@ def test_a_probe_that_sees_a_wrong_gradient_fails_against_both(torch, monkeypatc
     rows, _ = check.run()
     assert [r.status for r in rows] == ["FAIL", "FAIL", "FAIL"]
     assert "seen 0 at" in rows[0].detail
+
+
+# ---- --order 2: second derivatives -------------------------------------------------------------------
+def test_order_2_checks_every_op_and_loss_against_torch_and_finite_differences(torch, capsys, tmp_path):
+    path = tmp_path / "order2.json"
+    assert cli.main(["check", "--order", "2", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    rows = result_rows(out)
+    assert rows and all(row.endswith("PASS") for row in rows)
+    assert "hvp abs" in out.splitlines()[0]
+    names = {case.name for case in check.cases() if not isinstance(case, check.Probe)}
+    for name in names:
+        mine = [row for row in rows if row.startswith(name + " ")]
+        assert any("float64" in r and "torch" in r for r in mine) and any("float32" in r and "torch" in r for r in mine)
+    for loss in LOSSES:
+        assert any(row.startswith(loss + " ") and "finite diff" in row for row in rows), loss
+    assert not any(row.startswith(("register_hook ", "retain_grad ", "autograd.grad ")) for row in rows)
+    data = json.loads(path.read_text())
+    assert data["order"] == 2 and {row["order"] for row in data["rows"]} == {2}
+    cases = {(case.name, case.options) for case in check.cases() if not isinstance(case, check.Probe)}
+    assert data["summary"].startswith(f"minigrad check: {len(cases)} cases (second derivatives)")
+
+
+def test_order_2_rows_measure_the_second_derivatives(torch):
+    rows, _ = check.run("tanh", order=2)
+    assert [(r.dtype, r.against, r.order) for r in rows] == [("float64", "torch", 2), ("float32", "torch", 2),
+                                                             ("float64", "finite diff", 2)]
+    assert rows[0].grad_abs < 1e-14 and 0 < rows[2].grad_abs < 1e-6          # torch: rounding; central differences
+    assert all(r.status == "PASS" for r in rows)
+
+
+def test_order_2_fails_a_wrong_backward_with_graph_against_both(torch, monkeypatch):
+    from minigrad.ops import elementwise
+    monkeypatch.setattr(elementwise.Exp, "backward_with_graph",
+                        staticmethod(lambda ctx, grad, inputs, output: grad * output.detach()))
+    rows, _ = check.run("exp", order=2)
+    assert [r.status for r in rows] == ["FAIL", "FAIL", "FAIL"]
+    assert "hvp of a" in rows[0].detail and "gradgradcheck: d(gradient of input 0" in rows[2].detail
+    first, _ = check.run("exp")                # first derivatives come from backward(): still right
+    assert {r.status for r in first} == {"PASS"}
+
+
+def test_order_2_reports_an_op_without_a_second_derivative_as_a_failed_row(torch, monkeypatch):
+    from minigrad.ops import elementwise
+
+    def missing(ctx, grad, inputs, output):
+        raise NotImplementedError("create_graph=True: Exp has no backward written with Tensor ops")
+    monkeypatch.setattr(elementwise.Exp, "backward_with_graph", staticmethod(missing))
+    rows, _ = check.run("exp", order=2)
+    assert [r.status for r in rows] == ["FAIL", "FAIL", "FAIL"]
+    assert all(r.detail.startswith("NotImplementedError: create_graph=True: Exp") for r in rows)
+
+
+def test_torchs_multi_margin_loss_has_no_second_derivative_so_order_2_uses_its_formula(torch):
+    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0, 2, 1, 2])
+    (g,) = torch.autograd.grad(torch.nn.functional.multi_margin_loss(x, t, p=2), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="derivative for aten::multi_margin_loss_backward is not implemented"):
+        torch.autograd.grad(g.sum(), x)
+    for p, margin in ((1, 1.0), (2, 0.5)):
+        composed = check._multi_margin_composed(torch, x, t, p=p, margin=margin, reduction="none")
+        fused = torch.nn.functional.multi_margin_loss(x, t, p=p, margin=margin, reduction="none")
+        assert torch.allclose(composed, fused, rtol=1e-14, atol=0)
+    rows, _ = check.run("multi_margin_loss", order=2)
+    assert rows and all(r.status == "PASS" for r in rows)
+
+
+def test_order_must_be_1_or_2():
+    with pytest.raises(ValueError, match="order must be 1 or 2"):
+        check.run("exp", order=3)

@@ -42,7 +42,8 @@ def test_lr_flag_reaches_the_training(capsys):
                                   ["train", "binary", "--lr", "-1"], ["train", "svm", "--optimizer", "lbfgs"],
                                   ["train", "svm", "--dtype", "int64"], [],
                                   ["graph", "regression"], ["graph", "nonsense", "--out", "x.png"],
-                                  ["graph", "svm", "--out", "x.png", "--renderer", "ascii"]])
+                                  ["graph", "svm", "--out", "x.png", "--renderer", "ascii"],
+                                  ["check", "--order", "3"], ["check", "--order", "two"]])
 def test_bad_arguments_exit_with_usage(argv):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
@@ -106,3 +107,14 @@ def test_graph_with_an_unknown_file_ending_exits_with_a_message(tmp_path, capsys
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["graph", "regression", "--out", str(tmp_path / "x.jpeg")])
     assert exit_info.value.code == 1 and ".png" in capsys.readouterr().err
+
+
+def test_check_order_reaches_the_check(monkeypatch):
+    """--order 2 is passed on to minigrad.check (default 1)."""
+    from minigrad import check
+    seen = []
+    monkeypatch.setattr(check, "main", lambda *args, **kwargs: seen.append((args, kwargs)) or 0)
+    assert cli.main(["check", "--filter", "exp", "--order", "2"]) == 0
+    assert cli.main(["check", "--filter", "exp"]) == 0
+    assert [kwargs["order"] for _, kwargs in seen] == [2, 1]
+    assert seen[0][0][0] == "exp"

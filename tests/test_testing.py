@@ -321,3 +321,63 @@ def test_to_torch_translates_the_normalisation_dropout_and_embedding_layers(torc
     embedding = nn.Embedding(5, 3, padding_idx=0, dtype=mg.float64)
     rows = np.array([0, 2, 4, 2])
     np.testing.assert_array_equal(embedding(mg.tensor(rows)).data, to_torch(embedding)(torch.tensor(rows)).detach().numpy())
+
+
+# ---- order=2: Hessian-vector products ------------------------------------------------------------
+def test_order_2_compares_hessian_vector_products_of_every_input():
+    fn = lambda lib, a, b: (a.exp() * b).sin() / (b * b + 1)            # noqa: E731
+    for dtype in (np.float64, np.float32):
+        report = compare_with_torch(fn, X, PROBS, order=2, dtype=dtype)
+        assert [row.name for row in report.rows] == ["output", "grad of a", "grad of b", "hvp of a", "hvp of b"]
+        assert report.ok, str(report)
+        assert report["hvp of a"].max_abs > 0 or dtype == np.float64   # float32 rounds differently from torch
+    assert [row.name for row in compare_with_torch(fn, X, PROBS).rows] == ["output", "grad of a", "grad of b"]
+
+
+@pytest.mark.parametrize("name, fn, arrays", LOSSES, ids=[case[0] for case in LOSSES])
+def test_order_2_on_every_loss(name, fn, arrays):
+    import warnings
+
+    from minigrad.check import _multi_margin_composed
+    # torch 2.13 cannot differentiate its multi_margin_loss twice: its formula in torch's ops instead
+    torch_fn = (lambda lib, x, t: _multi_margin_composed(lib, x, t, p=2, margin=0.7)) if "multi_margin" in name else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = compare_with_torch(fn, *arrays, order=2, torch_fn=torch_fn)
+    assert report.ok, str(report)
+    assert any(row.name.startswith("hvp of ") for row in report.rows)
+
+
+def test_hessian_vector_products_are_v_transposed_times_the_hessian():
+    """sum(a^2 b): H = [[2 diag(b), 2 diag(a)], [2 diag(a), 0]] per element; hvp_a = 2 b v_a + 2 a v_b,
+    hvp_b = 2 a v_a: the numbers, not only torch's agreement."""
+    import torch
+    from minigrad.testing import hessian_vector_products
+    a, b = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    va, vb = np.array([1.0, 2.0]), np.array([-1.0, 0.5])
+    for lib in (mg, torch):
+        hva, hvb = hessian_vector_products(lib, lambda lib, x, y: (x * x * y).sum(), [a, b], [True, True], None,
+                                           [va, vb])
+        np.testing.assert_allclose(hva, 2 * b * va + 2 * a * vb)
+        np.testing.assert_allclose(hvb, 2 * a * va)
+
+
+def test_order_2_catches_a_wrong_second_derivative(monkeypatch):
+    """exp's backward_with_graph with exp(x) detached: first derivatives right, hvp wrong."""
+    from minigrad.ops import elementwise
+    monkeypatch.setattr(elementwise.Exp, "backward_with_graph",
+                        staticmethod(lambda ctx, grad, inputs, output: grad * output.detach()))
+    report = compare_with_torch(lambda lib, x: x.exp(), X, order=2)
+    assert [row.name for row in report.failures] == ["hvp of x"]
+    assert report["output"].ok and report["grad of x"].ok
+    assert report["hvp of x"].minigrad_value == 0.0
+
+
+def test_order_2_of_a_linear_function_is_zero_in_both():
+    report = compare_with_torch(lambda lib, x, y: x * 3 + y, X, PROBS, order=2)
+    assert report.ok and report["hvp of x"].max_abs == 0 and report["hvp of x"].torch_value == 0
+
+
+def test_order_must_be_1_or_2():
+    with pytest.raises(ValueError, match="order must be 1 or 2, got 3"):
+        compare_with_torch(lambda lib, x: x.exp(), X, order=3)

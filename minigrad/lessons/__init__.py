@@ -7,6 +7,8 @@ One module per lesson, in reading order:
     multiclass.py   3 classes: softmax + cross-entropy (and its 75 % ceiling)
     svm.py          a linear SVM: hinge loss + L2 penalty
     demos.py        004's demos: CE vs MSE on softmax, log_softmax, softmax twice
+    curvature.py    the losses' second derivatives: why lr < 2/22, Newton's step, the softmax
+                    Hessian and its null space, Newton (IRLS) on the AND gate
     datasets.py     each lesson's data, and scikit-learn's real sets for `--data real`
 
 Each function trains with the lesson's data and hyperparameters, prints progress the way the

@@ -21,3 +21,24 @@ def unbroadcast(grad, shape):
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True, dtype=total)
     return np.reshape(grad, shape).astype(np.float16) if total is not None else np.reshape(grad, shape)
+
+
+def unbroadcast_tensor(grad, shape):
+    """`unbroadcast` for a gradient that is a Tensor (create_graph=True): the same sums, as
+    recorded Tensor ops (sum, then reshape), so the result can be differentiated again.
+
+    Summing is linear, so its own backward broadcasts back: the adjoint of the adjoint.
+    """
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    half = grad.data.dtype == np.float16
+    if half:  # summed in float32 and rounded once, as the array version does
+        grad = grad.to(np.float32)
+    added = grad.ndim - len(shape)
+    stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and grad.shape[added + i] != 1)
+    axes = tuple(range(added)) + stretched
+    if axes:
+        grad = grad.sum(dim=axes, keepdim=True)
+    grad = grad.reshape(shape)
+    return grad.to(np.float16) if half else grad

@@ -2,12 +2,18 @@
 
 relu, sigmoid and tanh's backward uses the forward's *output*, which is all their derivative
 needs; leaky_relu, softplus and gelu's derivatives need the input, so they keep that.
+
+Each op's `backward_with_graph` (create_graph=True) is its backward written with Tensor ops,
+so that it can be differentiated again. Two ops at the end of the file exist for that: Slope
+(relu and leaky_relu's gradient, whose second derivative is 0, as torch's) and NormalCDF
+(the Phi in gelu's gradient).
 """
 import math
 
 import numpy as np
 
 from minigrad.autograd import Function, Kink, side
+from minigrad.ops.elementwise import Where
 
 
 class ReLU(Function):
@@ -34,6 +40,11 @@ class ReLU(Function):
         (y,) = ctx.saved_tensors
         return grad * ~(y <= 0)  # 1 where y > 0 and where y is NaN
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        x = inputs[0].data
+        return Slope.apply(grad, inputs[0], slope=(~(x <= 0)).astype(x.dtype))  # the mask of backward
+
 
 class Sigmoid(Function):
     """s = 1 / (1 + e^-x);   ds/dx = s (1 - s).
@@ -59,6 +70,10 @@ class Sigmoid(Function):
         (s,) = ctx.saved_tensors
         return grad * (1 - s) * s
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * (1 - output) * output
+
 
 class Tanh(Function):
     """t = tanh(x);   dt/dx = 1 - t^2."""
@@ -73,6 +88,10 @@ class Tanh(Function):
     def backward(ctx, grad):
         (t,) = ctx.saved_tensors
         return grad * (1 - t * t)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * (1 - output * output)
 
 
 class LeakyReLU(Function):
@@ -94,6 +113,12 @@ class LeakyReLU(Function):
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
         return np.where(positive, grad, grad * grad.dtype.type(ctx.params.get("negative_slope", 0.01)))
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        x = inputs[0].data
+        slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(ctx.params.get("negative_slope", 0.01)))
+        return Slope.apply(grad, inputs[0], slope=slope)
 
 
 class Softplus(Function):
@@ -122,6 +147,15 @@ class Softplus(Function):
         linear, z = ctx.saved_tensors
         with np.errstate(invalid="ignore"):  # inf / inf where the linear branch is taken anyway
             return np.where(linear, grad, grad * z / (z + 1))  # sigmoid(beta x) = z / (z + 1), as torch writes it
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        # sigmoid(beta x) as an op (its derivative is known); on the linear branch the
+        # gradient is grad itself, so the second derivative there is 0.
+        (x,) = inputs
+        beta, threshold = ctx.params.get("beta", 1.0), ctx.params.get("threshold", 20.0)
+        linear = x.data * x.data.dtype.type(beta) > threshold
+        return Where.apply(grad, grad * Sigmoid.apply(x * beta), condition=linear)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # numpy has no erf; Python's (libm's) is exact to double rounding
@@ -165,3 +199,78 @@ class GELU(Function):
             return grad * (f(0.5) * (1 + t) + f(0.5) * x * (1 - t * t) * du_dx)
         pdf = f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x)
         return grad * (saved + x * pdf)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        (x,) = inputs
+        if ctx.params.get("approximate", "none") == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = Tanh.apply(k * (x + 0.044715 * (x * x * x)))
+            du_dx = k * (1 + (3 * 0.044715) * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
+        return grad * (NormalCDF.apply(x) + x * _normal_pdf(x))
+
+
+# ---- ops that gradients are made of (create_graph=True) -------------------------------------
+
+class Slope(Function):
+    """z = grad * slope: the gradient of a piecewise-linear op (relu, leaky_relu) as an op of
+    its own, as torch's threshold_backward and leaky_relu_backward are.
+
+    `slope` is the op's derivative at each element of its input x, fixed by the piece x is on
+    (0 or 1 for relu). dz/dgrad = slope;  dz/dx = 0: the slope is constant on each piece (and
+    at the kink it is torch's subgradient), so relu's second derivative is 0, as torch's.
+    x is an input only so that z stays in x's graph, as torch's does: differentiating z again
+    with respect to x gives zeros rather than "x was not used".
+    """
+
+    @staticmethod
+    def forward(ctx, grad, x, slope=None):
+        return grad * slope
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_grad, need_x = ctx.needs_input_grad
+        return (grad * ctx.params["slope"] if need_grad else None,
+                np.zeros_like(grad) if need_x else None)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        need_grad, need_x = ctx.needs_input_grad
+        return (Slope.apply(grad, inputs[1], slope=ctx.params["slope"]) if need_grad else None,
+                grad._wrap(np.zeros(grad.shape, dtype=grad.data.dtype)) if need_x else None)  # torch's zeros_like
+
+
+def _normal_cdf(x):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, in float64 by math.erf (see GELU), rounded to x's dtype."""
+    erf = np.asarray(_erf(x.astype(np.float64) * math.sqrt(0.5)), dtype=np.float64)  # object array -> float64
+    return (0.5 * (1.0 + erf)).astype(x.dtype)
+
+
+class NormalCDF(Function):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF;   dPhi/dx = phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+
+    The Phi of gelu's gradient, Phi(x) + x phi(x), as an op whose derivative is known, so that
+    gelu can be differentiated twice (and more).
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _normal_cdf(x)
+
+    @staticmethod
+    @np.errstate(over="ignore", invalid="ignore")
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        f = x.dtype.type
+        return grad * (f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x))
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * _normal_pdf(inputs[0])
+
+
+def _normal_pdf(x):
+    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi) of a Tensor, with Tensor ops (recorded)."""
+    return (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))

@@ -4,7 +4,8 @@ that is part of a graph (see minigrad/inplace.py).
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.ops._broadcast import unbroadcast
+from minigrad.ops._broadcast import unbroadcast, unbroadcast_tensor
+from minigrad.ops.reduce import Sum
 
 
 class Clone(Function):
@@ -19,6 +20,10 @@ class Clone(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
         return grad
 
 
@@ -37,6 +42,17 @@ class Copy(Function):
         return (np.zeros(x_shape, grad.dtype) if ctx.needs_input_grad[0] else None,
                 unbroadcast(grad, src_shape) if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        x, src = inputs
+        return (_zeros(grad, x.shape) if ctx.needs_input_grad[0] else None,
+                unbroadcast_tensor(grad, src.shape) if ctx.needs_input_grad[1] else None)
+
+
+def _zeros(like, shape):
+    """A constant zero gradient (no graph: it does not depend on anything)."""
+    return like._wrap(np.zeros(shape, like.dtype))
+
 
 class Fill(Function):
     """y = value in every element, x's shape and dtype (x.fill_(value), x.zero_(); `value` a
@@ -52,6 +68,11 @@ class Fill(Function):
         (shape,) = ctx.saved_tensors
         return (np.zeros(shape, grad.dtype) if ctx.needs_input_grad[0] else None,
                 np.asarray(grad.sum()) if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return (_zeros(grad, inputs[0].shape) if ctx.needs_input_grad[0] else None,
+                Sum.apply(grad, axes=None, keepdim=False) if ctx.needs_input_grad[1] else None)
 
 
 class CopySlices(Function):
@@ -80,6 +101,20 @@ class CopySlices(Function):
             grad_x = grad.copy()
             region(grad_x, views)[...] = 0
         grad_src = np.array(region(grad, views)) if ctx.needs_input_grad[1] else None  # (a copy)
+        return grad_x, grad_src
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """grad_x: the gradient with the region replaced by zeros, which is CopySlices again;
+        grad_src: the region, read by the same chain of view ops."""
+        views = ctx.params["views"]
+        grad_x = grad_src = None
+        if ctx.needs_input_grad[0]:
+            grad_x = CopySlices.apply(grad, _zeros(grad, region(grad.data, views).shape), views=views)
+        if ctx.needs_input_grad[1]:
+            grad_src = grad
+            for op, params in views:
+                grad_src = op.apply(grad_src, **params)
         return grad_x, grad_src
 
 

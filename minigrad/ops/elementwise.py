@@ -4,11 +4,20 @@ Binary ops broadcast like numpy; their backward sums each gradient back to its
 input's shape with `unbroadcast` (the adjoint of broadcasting is a sum).
 Where a function has a kink, the subgradient is PyTorch 2.13's, and the op says where the
 kink is with `kink = Kink(...)` (gradcheck reads it; docs/kinks.md lists them all).
+
+Each op's `backward_with_graph` (create_graph=True) is its `backward` again, written with
+Tensor ops so that the gradient can be differentiated again; masks (which input won, which
+side of a kink) are constants that carry no gradient, as in torch.
 """
 import numpy as np
 
 from minigrad.autograd import Function, Kink, side
-from minigrad.ops._broadcast import unbroadcast
+from minigrad.ops._broadcast import unbroadcast, unbroadcast_tensor
+
+
+def _constant(like, array):
+    """A Tensor holding `array` in `like`'s dtype, outside the graph (a zero, a mask)."""
+    return like._wrap(np.asarray(array, dtype=like.data.dtype))
 
 
 class Add(Function):
@@ -24,6 +33,13 @@ class Add(Function):
         a_shape, b_shape = ctx.saved_tensors
         return unbroadcast(grad, a_shape), unbroadcast(grad, b_shape)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast_tensor(grad, a.shape) if need_a else None,
+                unbroadcast_tensor(grad, b.shape) if need_b else None)
+
 
 class Sub(Function):
     """z = a - b;   dz/da = 1,  dz/db = -1."""
@@ -38,6 +54,13 @@ class Sub(Function):
         a_shape, b_shape = ctx.saved_tensors
         return unbroadcast(grad, a_shape), unbroadcast(-grad, b_shape)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast_tensor(grad, a.shape) if need_a else None,
+                unbroadcast_tensor(-grad, b.shape) if need_b else None)
+
 
 class Neg(Function):
     """z = -a;   dz/da = -1."""
@@ -48,6 +71,10 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return -grad
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
         return -grad
 
 
@@ -68,6 +95,13 @@ class Mul(Function):
         grad_a = unbroadcast(grad * b, a_shape) if ctx.needs_input_grad[0] else None
         grad_b = unbroadcast(grad * a, b_shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast_tensor(grad * b, a.shape) if need_a else None,
+                unbroadcast_tensor(grad * a, b.shape) if need_b else None)
 
 
 class Div(Function):
@@ -90,6 +124,13 @@ class Div(Function):
             # |b| < 1e-154, and the same order gives the same overflows as torch's
             grad_b = unbroadcast(-grad * ((a / b) / b), b.shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast_tensor(grad / b, a.shape) if need_a else None,
+                unbroadcast_tensor(-grad * ((a / b) / b), b.shape) if need_b else None)
 
 
 def _whole(b):
@@ -133,6 +174,21 @@ class Pow(Function):
                 grad_b = unbroadcast(grad * local, b.shape)
         return grad_a, grad_b
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        # The same where()s as backward, with masks that carry no gradient: their second
+        # derivatives are torch's (which writes its formula the same way).
+        a, b = inputs
+        zero = _constant(grad, 0)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            local = Where.apply(zero, b * a ** (b - 1), condition=b.data == 0)
+            grad_a = unbroadcast_tensor(grad * local, a.shape)
+        if ctx.needs_input_grad[1]:
+            local = Where.apply(zero, output * a.log(), condition=(a.data == 0) & (b.data >= 0))
+            grad_b = unbroadcast_tensor(grad * local, b.shape)
+        return grad_a, grad_b
+
 
 class PowScalar(Function):
     """z = a ** c for a number c;   dz/da = c a^(c-1)   (0 everywhere when c == 0).
@@ -164,6 +220,16 @@ class PowScalar(Function):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return grad * (c * np.power(a, c - 1))
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        (a,) = inputs
+        c = ctx.params["exponent"]
+        if c == 0:  # torch's zeros_like(self): a constant, outside the graph
+            return _constant(grad, np.zeros(grad.shape))
+        if c == 2:
+            return grad * (2 * a)
+        return grad * (c * a ** (c - 1))
+
 
 class Exp(Function):
     """y = e^x;   dy/dx = e^x = y."""
@@ -179,6 +245,10 @@ class Exp(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad * y
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * output
 
 
 class Log(Function):
@@ -197,6 +267,10 @@ class Log(Function):
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # at denormal x
             return grad / x
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad / inputs[0]
 
 
 class Sqrt(Function):
@@ -217,6 +291,10 @@ class Sqrt(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / (2 * y)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad / (2 * output)
+
 
 class Abs(Function):
     """y = |x|;   dy/dx = sign(x), and 0 at x = 0 (PyTorch's choice of subgradient)."""
@@ -234,6 +312,10 @@ class Abs(Function):
         sign = (x > 0).astype(x.dtype)  # torch's sign: 0 at 0 and at NaN (np.sign(NaN) is NaN)
         sign -= x < 0
         return grad * sign
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * Sign.apply(inputs[0])  # sign's own derivative is 0: abs'' = 0, as in torch
 
 
 class Clamp(Function):
@@ -265,6 +347,19 @@ class Clamp(Function):
             inside &= x <= hi
         return grad * inside
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        # grad times a mask that carries no gradient: clamp'' = 0, and the result depends on
+        # x only through `grad`, as torch's clamp_backward (a where on comparisons).
+        (x,) = inputs
+        lo, hi = ctx.params.get("min"), ctx.params.get("max")
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x.data >= lo
+        if hi is not None:
+            inside &= x.data <= hi
+        return grad * _constant(grad, inside)
+
 
 class Maximum(Function):
     """z = max(a, b) element-wise;   the gradient goes to the larger input, split 0.5/0.5 on a tie."""
@@ -280,6 +375,11 @@ class Maximum(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return _split_at_ties(grad, a, b, a_loses=a < b, b_loses=a > b)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        return _split_at_ties_with_graph(ctx, grad, a, b, a_loses=a.data < b.data, b_loses=a.data > b.data)
 
 
 class Minimum(Function):
@@ -297,6 +397,11 @@ class Minimum(Function):
         a, b = ctx.saved_tensors
         return _split_at_ties(grad, a, b, a_loses=a > b, b_loses=a < b)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        return _split_at_ties_with_graph(ctx, grad, a, b, a_loses=a.data > b.data, b_loses=a.data < b.data)
+
 
 def _split_at_ties(grad, a, b, a_loses, b_loses):
     """Route `grad` to the winner of max/min; halve it on a tie. (With a NaN neither
@@ -305,6 +410,16 @@ def _split_at_ties(grad, a, b, a_loses, b_loses):
     shared = np.where(a == b, grad / 2, grad)
     return (unbroadcast(np.where(a_loses, zero, shared), a.shape),
             unbroadcast(np.where(b_loses, zero, shared), b.shape))
+
+
+def _split_at_ties_with_graph(ctx, grad, a, b, a_loses, b_loses):
+    """_split_at_ties on Tensors: `grad` routed by masks that carry no gradient, so max and
+    min's second derivatives are 0 and their gradient depends on a, b only through `grad`."""
+    zero = _constant(grad, 0)
+    shared = Where.apply(grad / 2, grad, condition=a.data == b.data)
+    need_a, need_b = ctx.needs_input_grad
+    return (unbroadcast_tensor(Where.apply(zero, shared, condition=a_loses), a.shape) if need_a else None,
+            unbroadcast_tensor(Where.apply(zero, shared, condition=b_loses), b.shape) if need_b else None)
 
 
 class Where(Function):
@@ -324,6 +439,15 @@ class Where(Function):
         return (unbroadcast(np.where(condition, grad, zero), a_shape),
                 unbroadcast(np.where(condition, zero, grad), b_shape))
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        a, b = inputs
+        condition = ctx.params["condition"]
+        zero = _constant(grad, 0)
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast_tensor(Where.apply(grad, zero, condition=condition), a.shape) if need_a else None,
+                unbroadcast_tensor(Where.apply(zero, grad, condition=condition), b.shape) if need_b else None)
+
 
 class Log1p(Function):
     """y = ln(1 + x), accurate for small x;   dy/dx = 1 / (1 + x)   (-inf at x = -1, nan below)."""
@@ -342,6 +466,10 @@ class Log1p(Function):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return grad / (x + 1)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad / (inputs[0] + 1)
+
 
 class Expm1(Function):
     """y = e^x - 1, accurate for small x;   dy/dx = e^x = y + 1."""
@@ -357,6 +485,10 @@ class Expm1(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad * (y + 1)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * (output + 1)
 
 
 class Sin(Function):
@@ -374,6 +506,10 @@ class Sin(Function):
         with np.errstate(invalid="ignore"):
             return grad * np.cos(x)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * Cos.apply(inputs[0])
+
 
 class Cos(Function):
     """y = cos x;   dy/dx = -sin x."""
@@ -389,6 +525,10 @@ class Cos(Function):
         (x,) = ctx.saved_tensors
         with np.errstate(invalid="ignore"):
             return grad * -np.sin(x)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return grad * -Sin.apply(inputs[0])
 
 
 class Sign(Function):
@@ -408,3 +548,7 @@ class Sign(Function):
     @staticmethod
     def backward(ctx, grad):
         return np.zeros_like(grad)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return _constant(grad, np.zeros(grad.shape))  # torch's zeros_like(grad): a constant, outside the graph

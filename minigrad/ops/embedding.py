@@ -6,6 +6,7 @@ each picked row's gradient is added back into the row it came from.
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.ops.shape import ScatterAdd
 
 
 class Embedding(Function):
@@ -39,3 +40,21 @@ class Embedding(Function):
         if padding_idx is not None:
             out[padding_idx] = 0
         return out
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """The same scatter-add as an op (ScatterAdd, whose backward reads the rows again);
+        the frequency scale and the padding row are constant factors of the gradient.
+
+        With scale_grad_by_freq this differentiates the scaled backward as it is; torch 2.13's
+        double backward of embedding leaves the 1 / count out (its d(dW)/d(dy) is unscaled),
+        so there minigrad and torch part (tests/torch_parity/test_double_backward_structural.py)."""
+        shape, indices = ctx.saved_tensors
+        if ctx.params.get("scale_grad_by_freq"):
+            counts = np.bincount(indices.reshape(-1), minlength=shape[0])
+            grad = grad / grad._wrap(counts[indices][..., None].astype(grad.dtype))
+        padding_idx = ctx.params.get("padding_idx")
+        if padding_idx is not None:
+            kept = indices != padding_idx % shape[0]  # (a negative padding_idx counts from the end)
+            grad = grad * grad._wrap(kept[..., None].astype(grad.dtype))
+        return ScatterAdd.apply(grad, index=indices, shape=shape)

@@ -7,6 +7,7 @@ into a zero tensor of the whole's shape.
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.ops.shape import GetItem, Reshape, ScatterAdd
 
 
 class Cat(Function):
@@ -30,6 +31,21 @@ class Cat(Function):
         pieces = np.split(grad, edges, axis=ctx.params["dim"])
         return tuple(piece.reshape(shape) for piece, shape in zip(pieces, shapes))
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """The pieces cut with Narrow (whose backward puts them back: ScatterAdd)."""
+        shapes, edges = ctx.saved_tensors
+        dim = ctx.params["dim"]
+        starts, ends = [0, *edges], [*edges, grad.shape[dim]]
+        pieces = []
+        for shape, start, end, needs in zip(shapes, starts, ends, ctx.needs_input_grad):
+            if not needs:
+                pieces.append(None)
+                continue
+            piece = Narrow.apply(grad, dim=dim, start=int(start), length=int(end - start))
+            pieces.append(piece if piece.shape == shape else Reshape.apply(piece, shape=shape))
+        return tuple(pieces)
+
 
 class Stack(Function):
     """y[..., k, ...] = x_k: the inputs (all of one shape) along a new axis `dim`;
@@ -42,6 +58,13 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, grad):
         return tuple(np.moveaxis(grad, ctx.params["dim"], 0))  # one slice per input
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """Slice k of the gradient along `dim`, read with GetItem (backward: ScatterAdd)."""
+        before = (slice(None),) * ctx.params["dim"]
+        return tuple(GetItem.apply(grad, index=before + (k,)) if needs else None
+                     for k, needs in enumerate(ctx.needs_input_grad))
 
 
 class Narrow(Function):
@@ -62,3 +85,9 @@ class Narrow(Function):
         out = np.zeros(shape, dtype=grad.dtype)
         out[(slice(None),) * dim + (slice(start, start + length),)] = grad
         return out
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        dim, start, length = ctx.params["dim"], ctx.params["start"], ctx.params["length"]
+        return ScatterAdd.apply(grad, index=(slice(None),) * dim + (slice(start, start + length),),
+                                shape=inputs[0].shape)

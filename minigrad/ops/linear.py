@@ -1,5 +1,10 @@
 """The fused linear layer, y = x W^T + b, as one op (what nn.Linear calls)."""
+import math
+
 from minigrad.autograd import Function
+from minigrad.ops.matmul import MatMul
+from minigrad.ops.reduce import Sum
+from minigrad.ops.shape import Permute, Reshape
 
 
 class Linear(Function):
@@ -35,4 +40,20 @@ class Linear(Function):
         grad_w = (rows.T @ x.reshape(-1, in_features)) if need_w else None
         if len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]:
             return grad_x, grad_w, rows.sum(axis=0)
+        return grad_x, grad_w
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """The same three products with Tensor ops (MatMul, its transpose, Sum)."""
+        x, weight = inputs[0], inputs[1]
+        out_features, in_features = weight.shape
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        n = math.prod(grad.shape[:-1])
+        rows = Reshape.apply(grad, shape=(n, out_features))
+        grad_x = MatMul.apply(grad, weight) if need_x else None
+        grad_w = None
+        if need_w:
+            grad_w = MatMul.apply(Permute.apply(rows, dims=(1, 0)), Reshape.apply(x, shape=(n, in_features)))
+        if len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]:
+            return grad_x, grad_w, Sum.apply(rows, axes=(0,), keepdim=False)
         return grad_x, grad_w

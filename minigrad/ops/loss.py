@@ -253,7 +253,12 @@ class BinaryCrossEntropy(Function):
     def composed(p, y, weight=None, reduction="mean"):
         """Agrees with the kernel wherever p (1 - p) >= 1e-12 and both logs are above -100.
         At p = 0 or 1 exactly the value agrees but the gradient cannot: autograd's
-        0 * (1 / 0) is NaN where the kernel's clamped denominator gives w (p - y) / 1e-12."""
+        0 * (1 / 0) is NaN where the kernel's clamped denominator gives w (p - y) / 1e-12.
+
+        Its second derivative (create_graph=True) is the exact w (p^2 - 2 p y + y) / (p^2 (1 - p)^2);
+        torch's double backward puts (p + 1e-12)^2 (1 - p + 1e-12)^2 in the denominator, so
+        the two part by about 1e-12 / min(p, 1 - p) relative (1e-9 at p = 1e-3), and at p = 0
+        or 1 torch's stays finite where this one is NaN or inf."""
         loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
         return _reduce(loss if weight is None else loss * _constant(weight, p), reduction)
 
@@ -264,6 +269,20 @@ def _bce_logits_target_gradient(x, weight, pos_weight):
         log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
         g = g - (pos_weight - 1) * log_sigmoid
     return g if weight is None else g * weight
+
+
+def _log_sigmoid(x):
+    """log sigmoid(x) = -log(1 + e^-x) for x >= 0, x - log(1 + e^x) below: each branch finite
+    for every x, and each smooth where it is chosen.
+
+    Not min(x, 0) - log(1 + e^-|x|): that is right in value and gradient, but its second
+    derivative at x = 0 (logits at zero are common: a fresh model) comes out 0 instead of
+    -1/4, because abs and min have zero second derivatives and abs's gradient is 0 at 0.
+    Each branch's input is clamped to its side, so the branch not chosen cannot overflow
+    (a 0 gradient times an inf would be NaN)."""
+    above = -(-x.clamp(min=0)).exp().log1p()
+    below = x - x.clamp(max=0).exp().log1p()
+    return _where(x >= 0, above, below)
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -289,9 +308,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def composed(x, y, weight=None, pos_weight=None, reduction="mean"):
-        # minimum, not clamp(max=0): at x = 0 its tie rule gives 0.5 and abs gives 0, so the
-        # derivative of log_sigmoid there is sigmoid(-0) = 0.5, as it must be
-        log_sigmoid = x.minimum(0) - (1 + (-x.abs()).exp()).log()
+        log_sigmoid = _log_sigmoid(x)
         c = 1 if pos_weight is None else 1 + (_constant(pos_weight, x) - 1) * y
         loss = (1 - y) * x - c * log_sigmoid
         return _reduce(loss if weight is None else loss * _constant(weight, x), reduction)
@@ -581,6 +598,8 @@ class MultiMarginLoss(Function):
 
     @staticmethod
     def composed(x, target, p=1, margin=1.0, weight=None, reduction="mean"):
+        # (also minigrad's second derivative of this loss: torch 2.13 has none, "derivative
+        # for aten::multi_margin_loss_backward is not implemented")
         t = _array(target)                                    # x is (C,) or (N, C): classes last
         h = (margin - _pick(x, t).unsqueeze(-1) + x).relu()  # relu: 0 exactly at the margin
         others = _constant(np.arange(x.shape[-1]) != t[..., None], x)  # every j but t

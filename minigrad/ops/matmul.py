@@ -2,7 +2,8 @@
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.ops._broadcast import unbroadcast
+from minigrad.ops._broadcast import unbroadcast, unbroadcast_tensor
+from minigrad.ops.shape import Permute, Reshape
 
 
 class MatMul(Function):
@@ -36,3 +37,30 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             grad_b = np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ grad2, b2.shape), b.shape)
         return grad_a, grad_b
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """The same rule with Tensor ops: dL/dA = G B^T and dL/dB = A^T G are matmuls again."""
+        a, b = inputs
+        a2 = Reshape.apply(a, shape=(1,) + a.shape) if a.ndim == 1 else a  # (1, n)
+        b2 = Reshape.apply(b, shape=b.shape + (1,)) if b.ndim == 1 else b  # (n, 1)
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        shape2 = batch + (a2.shape[-2], b2.shape[-1])
+        grad2 = grad if grad.shape == shape2 else Reshape.apply(grad, shape=shape2)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = _shaped(unbroadcast_tensor(MatMul.apply(grad2, _swap_last(b2)), a2.shape), a.shape)
+        if ctx.needs_input_grad[1]:
+            grad_b = _shaped(unbroadcast_tensor(MatMul.apply(_swap_last(a2), grad2), b2.shape), b.shape)
+        return grad_a, grad_b
+
+
+def _swap_last(t):
+    """t with its last two axes swapped (the batched transpose), as a recorded op."""
+    dims = list(range(t.ndim))
+    dims[-2], dims[-1] = dims[-1], dims[-2]
+    return Permute.apply(t, dims=tuple(dims))
+
+
+def _shaped(t, shape):
+    return t if t.shape == shape else Reshape.apply(t, shape=shape)

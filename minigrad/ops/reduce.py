@@ -7,6 +7,9 @@ to each element's own derivative for the others.
 import numpy as np
 
 from minigrad.autograd import Function, Kink
+from minigrad.ops._broadcast import unbroadcast, unbroadcast_tensor
+from minigrad.ops.elementwise import Where
+from minigrad.ops.shape import Permute, Reshape, ScatterAdd, _grid
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -18,6 +21,50 @@ def _expand_back(grad, shape, axes, keepdim):
     out = np.empty(shape, dtype=grad.dtype)
     out[...] = grad
     return out
+
+
+# ---- create_graph=True: the same backwards written with Tensor ops -----------------------
+# Sum and Expand are each other's adjoint (the adjoint of broadcasting is a sum), so the
+# gradients of a reduction, written with Expand, can be differentiated again and again.
+def _kept(tensor, shape, axes, keepdim):
+    """A reduction's output (or its gradient) with the reduced axes back as 1s, to broadcast
+    against the input of `shape`."""
+    if keepdim or axes is None:
+        return tensor
+    return Reshape.apply(tensor, shape=tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _expand_back_tensor(grad, shape, axes, keepdim):
+    """_expand_back in Tensor ops: the reduced axes put back as 1s, then broadcast to `shape`."""
+    grad = _kept(grad, shape, axes, keepdim)
+    return grad if grad.shape == tuple(shape) else Expand.apply(grad, shape=tuple(shape))
+
+
+def _constant(like, array):
+    """A constant Tensor (a mask, a count: no gradient flows into it) of `like`'s dtype."""
+    return like._wrap(np.asarray(array, dtype=like.dtype))
+
+
+class Expand(Function):
+    """y = x broadcast to `shape` (numpy's rules: axes added in front, axes of size 1 stretched);
+    dy/dx = the gradient summed back over those axes (unbroadcast). The backward of Sum, Mean
+    and the other reductions with create_graph=True, and Sum is its backward."""
+
+    @staticmethod
+    def forward(ctx, x, shape=None):
+        ctx.save_for_backward(x.shape)
+        out = np.empty(shape, dtype=x.dtype)  # a real array, writable (not np.broadcast_to's view)
+        out[...] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (shape,) = ctx.saved_tensors
+        return unbroadcast(grad, shape)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return unbroadcast_tensor(grad, inputs[0].shape)
 
 
 class Sum(Function):
@@ -32,6 +79,10 @@ class Sum(Function):
     def backward(ctx, grad):
         shape, axes, keepdim = ctx.saved_tensors
         return _expand_back(grad, shape, axes, keepdim)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return _expand_back_tensor(grad, inputs[0].shape, ctx.params.get("axes"), ctx.params.get("keepdim", False))
 
 
 class Mean(Function):
@@ -53,6 +104,11 @@ class Mean(Function):
         with np.errstate(invalid="ignore", divide="ignore"):
             return _expand_back(grad / grad.dtype.type(count), shape, axes, keepdim)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        shape, axes, keepdim, count = ctx.saved_tensors
+        return _expand_back_tensor(grad / count, shape, axes, keepdim)  # count 0: nan, spread over no elements
+
 
 class Max(Function):
     """y = max of all elements;   the gradient is split evenly among the tied maxima.
@@ -73,6 +129,13 @@ class Max(Function):
         x, y = ctx.saved_tensors
         winners = np.isnan(x) if np.isnan(y) else (x == y)
         return np.where(winners, grad / grad.dtype.type(winners.sum()), np.zeros((), grad.dtype))
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """The same split; which elements win is a constant (piecewise: no second derivative)."""
+        x, y = inputs[0].data, output.data
+        winners = np.isnan(x) if np.isnan(y) else (x == y)
+        return _expand_back_tensor(grad / int(winners.sum()), x.shape, None, False) * _constant(grad, winners)
 
 
 class MaxDim(Function):
@@ -97,6 +160,14 @@ class MaxDim(Function):
         np.put_along_axis(out, index, grad if keepdim else np.expand_dims(grad, dim), axis=dim)
         return out
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """The gradient scattered to the recorded index: a ScatterAdd (whose backward gathers)."""
+        shape, index, dim, keepdim = ctx.saved_tensors
+        if not keepdim:
+            grad = Reshape.apply(grad, shape=index.shape)
+        return ScatterAdd.apply(grad, index=_grid(index, dim), shape=shape)
+
 
 class Min(Function):
     """y = min of all elements;   the gradient is split evenly among the tied minima.
@@ -113,6 +184,7 @@ class Min(Function):
         return np.asarray(y)
 
     backward = staticmethod(Max.backward)  # the same split among the elements equal to y
+    backward_with_graph = staticmethod(Max.backward_with_graph)
 
 
 class MinDim(Function):
@@ -129,6 +201,7 @@ class MinDim(Function):
         return values if keepdim else np.squeeze(values, axis=dim)
 
     backward = staticmethod(MaxDim.backward)  # the same scatter: the gradient to the recorded index
+    backward_with_graph = staticmethod(MaxDim.backward_with_graph)
 
 
 def _count(shape, axes):
@@ -172,6 +245,22 @@ class Var(Function):
             scale = grad.dtype.type(2) / grad.dtype.type(dof)
             return _expand_back(grad * scale, deviation.shape, axes, keepdim) * deviation
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        x = inputs[0]
+        axes, keepdim = ctx.params.get("axes"), ctx.params.get("keepdim", False)
+        return _kept(grad * _two_over(ctx.saved_tensors[1]), x.shape, axes, keepdim) * _deviation_of(x, axes)
+
+
+def _two_over(dof):
+    """2 / dof as a float (inf for dof = 0, as torch's division gives)."""
+    return 2.0 / dof if dof else float("inf")
+
+
+def _deviation_of(x, axes):
+    """x - mean(x) over `axes`, in Tensor ops (the mean's dependence on x is part of it)."""
+    return x - Mean.apply(x, axes=axes, keepdim=True)
+
 
 def _lone_sides(x, axes):
     """+1 / -1 for an element above / below all the others of its reduction slice when those
@@ -207,6 +296,23 @@ class Std(Function):
             half = np.where(y == 0, np.zeros((), grad.dtype), grad / (2 * y))  # d sqrt(v)/dv, masked at v = 0
             scale = half * (grad.dtype.type(2) / grad.dtype.type(dof))
             return _expand_back(scale, deviation.shape, axes, keepdim) * deviation
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """torch's order: grad / (2 y), 0 where y = 0, then var's backward. y is the output
+        Tensor itself, so the second derivative also flows through it (d y / d x)."""
+        x = inputs[0]
+        axes, keepdim = ctx.params.get("axes"), ctx.params.get("keepdim", False)
+        half = _masked(grad / (output * 2), output.data == 0)
+        return _kept(half * _two_over(ctx.saved_tensors[1]), x.shape, axes, keepdim) * _deviation_of(x, axes)
+
+
+def _masked(t, where):
+    """t with 0 where the bool array `where` holds (torch's masked_fill(where, 0)): the
+    gradient into t is 0 there."""
+    if not where.any():
+        return t
+    return Where.apply(_constant(t, np.zeros(t.shape)), t, condition=np.broadcast_to(where, t.shape))
 
 
 def _norm_sides(x, axes, p, **_):
@@ -285,6 +391,32 @@ class Norm(Function):
         out[...] = local
         return out
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """torch's norm_backward in Tensor ops, case by case; y is the output Tensor (so the
+        second derivative flows through it too). sign(x) and which elements win for p = inf
+        are constants: their derivative is 0 (almost everywhere)."""
+        x = inputs[0]
+        axes, p, keepdim = ctx.params.get("axes"), ctx.params.get("p", 2.0), ctx.params.get("keepdim", False)
+        if p == 0:
+            return _constant(grad, np.zeros(x.shape))
+        grad, y = _kept(grad, x.shape, axes, keepdim), _kept(output, x.shape, axes, keepdim)
+        sign = _constant(x, np.sign(x.data))
+        if p == 1:
+            return sign * grad
+        if p == 2:
+            return grad * _masked(x / y, np.broadcast_to(y.data == 0, x.shape))
+        if p in (np.inf, -np.inf):
+            a = np.abs(x.data)
+            winners = (a == y.data) | np.isnan(a)
+            count = _constant(grad, np.sum(winners, axis=axes, keepdims=True))
+            return sign * ((grad / count) * _constant(grad, winners))
+        if p < 1:
+            scaled = sign * _masked(x.abs() ** (p - 1), x.data == 0)
+            return scaled * grad * y ** (1 - p)
+        scaled = sign * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return scaled * _masked(grad / y ** (p - 1), y.data == 0)
+
 
 class Prod(Function):
     """y = prod_i x_i over `axes` (one axis, or all);   dy/dx_i = prod_{j != i} x_j.
@@ -310,6 +442,38 @@ class Prod(Function):
                 return _expand_back(grad, x.shape, axes, keepdim) * (_expand_back(y, x.shape, axes, keepdim) / x)
         with np.errstate(over="ignore", invalid="ignore"):
             return _expand_back(grad, x.shape, axes, keepdim) * _product_of_others(x, axes)
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        """grad * y / x without zeros (y the output Tensor, as torch); with a zero, the
+        product of the others, written with Prod itself (see _others)."""
+        x = inputs[0]
+        if x.ndim == 0:
+            return grad
+        axes, keepdim = ctx.params.get("axes"), ctx.params.get("keepdim", False)
+        grad = _kept(grad, x.shape, axes, keepdim)
+        if not np.any(x.data == 0):
+            return grad * (_kept(output, x.shape, axes, keepdim) / x)
+        return grad * _others(x, axes)
+
+
+def _others(x, axes):
+    """prod_{j != i} x_j for each element, in Tensor ops without dividing: the reduced axis
+    moved last and repeated as a square whose diagonal is 1 (row i: x with x_i replaced by
+    1), then the product of each row. n^2 values per slice: the price of exact derivatives
+    of every order where some x_i = 0 (only then is it used)."""
+    if axes is None:
+        moved = Reshape.apply(x, shape=(x.data.size,))
+    else:
+        order = tuple(i for i in range(x.ndim) if i != axes[0]) + (axes[0],)
+        moved = Permute.apply(x, dims=order)
+    n = moved.shape[-1]
+    eye = np.eye(n, dtype=x.dtype)
+    square = Reshape.apply(moved, shape=moved.shape[:-1] + (1, n)) * _constant(x, 1 - eye) + _constant(x, eye)
+    others = Prod.apply(square, axes=(square.ndim - 1,), keepdim=False)
+    if axes is None:
+        return Reshape.apply(others, shape=x.shape)
+    return Permute.apply(others, dims=tuple(int(i) for i in np.argsort(order)))
 
 
 def _product_of_others(x, axes):

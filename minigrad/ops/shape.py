@@ -26,6 +26,10 @@ class Reshape(Function):
         (shape,) = ctx.saved_tensors
         return grad.reshape(shape)
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return Reshape.apply(grad, shape=inputs[0].shape)
+
 
 class Permute(Function):
     """y = x with its axes reordered by `dims`;   the backward applies the inverse order."""
@@ -41,6 +45,13 @@ class Permute(Function):
     def backward(ctx, grad):
         (dims,) = ctx.saved_tensors
         return np.transpose(grad, np.argsort(dims))
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        dims = ctx.params.get("dims")
+        if dims is None:  # numpy's default: the axes reversed, its own inverse
+            dims = tuple(reversed(range(grad.ndim)))
+        return Permute.apply(grad, dims=tuple(int(d) for d in np.argsort(dims)))
 
 
 class GetItem(Function):
@@ -71,6 +82,48 @@ class GetItem(Function):
             out[index] = grad  # slices and masks read each element at most once
         return out
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return ScatterAdd.apply(grad, index=ctx.params["index"], shape=inputs[0].shape)
+
+
+class ScatterAdd(Function):
+    """y = zeros(`shape`) with x added at the positions `index` picks: y[index] += x (an
+    element picked twice gets both). The adjoint of reading x[index]:
+
+        dy/dx = the gradient read back at those positions, grad[index].
+
+    GetItem's backward (and Gather's, IndexSelect's, Narrow's, max(dim)'s, Embedding's) as an
+    op of its own, so that create_graph=True can differentiate it: its backward is GetItem's
+    forward, and GetItem's backward is it.
+    """
+
+    @staticmethod
+    def forward(ctx, x, index=None, shape=None):
+        out = np.zeros(shape, dtype=x.dtype)
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(p, np.ndarray) and p.dtype != bool for p in parts):
+            np.add.at(out, index, x)  # repeated indices accumulate
+        else:
+            out[index] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _read(grad, ctx.params["index"])
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        return GetItem.apply(grad, index=ctx.params["index"])
+
+
+def _read(x, index):
+    """x[index] as GetItem reads it (a 0-d array, not a numpy scalar, for an integer per axis)."""
+    y = x[index]
+    if type(y) is not np.ndarray:
+        y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+    return y
+
 
 def _grid(index, dim):
     """The full index tuple for an `index` array along `dim`: an open grid (arange along every
@@ -99,6 +152,11 @@ class Gather(Function):
         np.add.at(out, where, grad)
         return out
 
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        shape, where = ctx.saved_tensors
+        return ScatterAdd.apply(grad, index=where, shape=shape)
+
 
 class IndexSelect(Function):
     """y = the slices of x at positions `index` (a 1-D integer array) along `dim`, in that order;
@@ -115,3 +173,8 @@ class IndexSelect(Function):
         out = np.zeros(shape, dtype=grad.dtype)
         np.add.at(out, (slice(None),) * dim + (index,), grad)
         return out
+
+    @staticmethod
+    def backward_with_graph(ctx, grad, inputs, output):
+        shape, index, dim = ctx.saved_tensors
+        return ScatterAdd.apply(grad, index=(slice(None),) * dim + (index,), shape=shape)
