@@ -765,7 +765,8 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                 if parent._ctx is None or reach is not None:  # g may be kept: a leaf's .grad, grad()'s result
                     # ... unless it is some tensor's .data, or an array the op keeps (retain_graph:
                     # losses hand back the gradient they saved when the upstream gradient is 1)
-                    if _is_data_of(g, node, parents) or (retain_graph and any(kept is g for kept in saved)):
+                    if (g is data or g is node.data or (len(parents) > 1 and _is_data_of(g, node, parents))
+                            or (retain_graph and any(kept is g for kept in saved))):
                         claimed[id(g)] = g
                 key = id(parent)
                 previous = grads.get(key)
