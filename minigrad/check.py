@@ -481,14 +481,12 @@ def against_finite_differences(case, arrays, rng, eps=1e-6):
     out = run(*tensors)
     upstream = rng.uniform(-1, 1, out.shape)
     out.backward(minigrad.tensor(upstream))
-    worst_abs = worst_rel = 0.0
+    pairs = []
     for i, jacobian in numeric_jacobian(run, tensors, eps).items():
         numeric = upstream.reshape(-1) @ jacobian        # the central difference of sum(upstream * output)
         analytic = tensors[i].grad.data.reshape(-1) if tensors[i].grad is not None else np.zeros(numeric.size)
-        diff = np.abs(analytic - numeric)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(diff == 0, 0.0, diff / np.abs(numeric))
-        worst_abs, worst_rel = max(worst_abs, diff.max(initial=0.0)), max(worst_rel, rel.max(initial=0.0))
+        pairs.append((analytic, numeric))
+    worst_abs, worst_rel = _worst_differences(pairs)
     return Row(case.name, case.options, "float64", "finite diff", 0.0, 0.0, worst_abs, worst_rel, status, detail)
 
 
@@ -528,13 +526,20 @@ def second_against_finite_differences(case, arrays, rng, eps=1e-6):
         return [np.zeros(t.shape) if g is None else g.data for g, t in zip(found, wanted)]
 
     numeric = [(up - down) / (2 * eps) for up, down in zip(gradient_at(eps), gradient_at(-eps))]
-    worst_abs = worst_rel = 0.0
-    for a, n in zip(analytic, numeric):
-        diff = np.abs(a - n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(diff == 0, 0.0, diff / np.abs(n))
-        worst_abs, worst_rel = max(worst_abs, diff.max(initial=0.0)), max(worst_rel, rel.max(initial=0.0))
+    worst_abs, worst_rel = _worst_differences(zip(analytic, numeric))
     return Row(case.name, case.options, "float64", "finite diff", 0.0, 0.0, worst_abs, worst_rel, status, detail, 2)
+
+
+def _worst_differences(pairs):
+    """The largest |analytic - numeric| and |analytic - numeric| / |numeric| over (analytic,
+    numeric) array pairs (0 / 0 counts as 0)."""
+    worst_abs = worst_rel = 0.0
+    for analytic, numeric in pairs:
+        diff = np.abs(analytic - numeric)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(diff == 0, 0.0, diff / np.abs(numeric))
+        worst_abs, worst_rel = max(worst_abs, diff.max(initial=0.0)), max(worst_rel, rel.max(initial=0.0))
+    return worst_abs, worst_rel
 
 
 def _grad_flags(case, arrays):
@@ -545,7 +550,7 @@ def _grad_flags(case, arrays):
 
 def _torch_available():
     try:
-        import torch  # noqa: F401
+        import torch  # noqa: F401  (only whether it imports)
     except ImportError:
         return False
     return True
