@@ -627,11 +627,12 @@ class Tensor:
         return self.reshape(*shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge the axes start_dim..end_dim into one (a 0-d tensor becomes shape (1,))."""
+        start, end = _check_dim(start_dim, self.ndim), _check_dim(end_dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = _check_dim(start_dim, self.ndim), _check_dim(end_dim, self.ndim)
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")  # torch's words
         middle = int(np.prod(self.shape[start:end + 1]))
         return self.reshape(self.shape[:start] + (middle,) + self.shape[end + 1:])
 

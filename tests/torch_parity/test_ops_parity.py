@@ -559,3 +559,15 @@ def test_fuzz_new_ops_against_torch(torch, data):
             a = np.where((np.abs(a) < 1e-18) & (a != 0), 1.0, a)
         _check(torch, f"{name}({a.dtype}{a.shape}, dim={dim}, keepdim={keepdim})",
                lambda lib, t: FUZZ_DIM[name](lib, t, dim, keepdim), [a], sums=max(a.size, 1))
+
+
+def test_flatten_errors_and_the_0d_case_as_torch(torch):
+    for fn in (lambda lib: lib.tensor(1.0).flatten(1), lambda lib: lib.ones(2, 3, 4).flatten(2, 1),
+               lambda lib: lib.tensor(1.0).flatten(0, -1), lambda lib: lib.ones(2, 3).flatten(-1, 1)):
+        outcomes = []
+        for lib in (mg, torch):
+            try:
+                outcomes.append(tuple(fn(lib).shape))
+            except Exception as error:  # noqa: BLE001 - the error is what is compared
+                outcomes.append((type(error).__name__, str(error)))
+        assert outcomes[0] == outcomes[1]
