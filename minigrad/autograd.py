@@ -725,15 +725,8 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                 if not reach[id(node)]:
                     continue  # nothing to reach beyond this node
             ctx = node._ctx
-            if ctx is None:  # a leaf: accumulate until the user zeroes it (_accumulate, written out:
-                held = node._grad  # this runs for every parameter of every step)
-                if held is not None:
-                    node._grad = node._wrap(held.data + grad)
-                    continue
-                if grad.base is not None or id(grad) in claimed:
-                    grad = grad.copy()
-                claimed[id(grad)] = grad
-                node._grad = node._wrap(grad)
+            if ctx is None:  # a leaf: accumulate until the user zeroes it
+                _accumulate(node, grad, claimed)
                 continue
             if ctx.freed:
                 raise _freed(ctx)
@@ -914,8 +907,7 @@ def _fresh(array, claimed):
 
 def _accumulate(tensor, grad, claimed):
     """tensor.grad += grad, out of place: the old .grad array may be held elsewhere too.
-    A first gradient is kept as it is when no one else may hold it (see _fresh; backward
-    has this written out for its leaves)."""
+    A first gradient is kept as it is when no one else may hold it (see _fresh)."""
     held = tensor._grad
     if held is not None:
         tensor._grad = tensor._wrap(held.data + grad)
