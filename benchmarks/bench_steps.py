@@ -1,32 +1,46 @@
 """How long does one training step of each lesson take? minigrad vs torch vs micrograd vs numpy.
 
 One step is what every lesson's loop does per epoch: forward, loss, zero_grad, backward,
-optimizer step (plain SGD), on the lesson's own data, initial weights, learning rate and
-dtype (float64), taken from minigrad/lessons/{regression,binary,multiclass,svm}.py:
+optimizer step (plain SGD), on the lesson's own data, initial weights and learning rate,
+taken from minigrad/lessons/{regression,binary,multiclass,svm}.py. Each lesson is timed in
+two dtypes (the dtype column):
+
+  float64, the lessons' code (they train in float64, every tensor and layer given the dtype):
 
     regression  y = 2x on 5 points, Linear(1, 1, bias=False), mse_loss, lr 0.05
     binary      the AND gate, Linear(2, 1), sigmoid + binary_cross_entropy, lr 0.5
     multiclass  4 points, 3 classes, Linear(3, 3), cross_entropy, lr 0.1
     svm         6 points, Linear(2, 1), hinge_loss + 0.01 * (w ** 2).sum(), lr 0.01
 
+  float32, the same steps as a user writes them: the data as Python lists, layers and
+  tensors in the default dtype (float32, in minigrad as in torch), no dtype argument
+  anywhere; the same models and losses as above, except the SVM, written with plain
+  tensors w (2,) and b (0-d) and optimized by SGD([w, b]):
+
+    svm         (1 - y * (X @ w + b)).relu().mean() + 0.01 * (w * w).sum(), lr 0.01
+
 Columns (median time per step, interleaved rounds after a warm-up):
 
     minigrad   minigrad's autograd and minigrad.optim.SGD
-    torch-1t   torch eager, torch.optim.SGD, torch.set_num_threads(1)
+    torch-1t   torch eager, torch.optim.SGD, torch.set_num_threads(1), the same code
+               spelled with torch (the float32 SVM: the same formula, character for character)
     micrograd  Karpathy's micrograd (PyPI `micrograd`): one scalar Value per number, with
-               exp and log added below in micrograd's own style
-    numpy      the same step with gradients written by hand (the floor: no graph at all)
+               exp and log added below in micrograd's own style; float64 rows only (a Value
+               holds a Python float, so it has no float32 step: "-" in the float32 rows)
+    numpy      the same step with gradients written by hand, in the row's dtype (the floor:
+               no graph at all)
 
 Ratios from the same run: torch/minigrad and micrograd/minigrad (> 1: minigrad is faster),
 minigrad/numpy (how far minigrad is above the floor). Before anything is timed, every
 framework takes two steps from the same weights and must give the same loss as minigrad at
 both (the second loss depends on the first step's gradient and update), so the table
-cannot compare different work.
+cannot compare different work: to 1e-9 relative in float64, 1e-5 in float32 (one float32
+rounding is 6e-8 relative; sums taken in another order differ by a few of those).
 
 Then two end-to-end figures: a lesson script (build the data, model and optimizer, then
-2,000 steps each calling loss.item(), as the lessons record their loss) in minigrad and in
-torch, in this process after the imports; and the time of `import minigrad` (and numpy,
-torch, micrograd for scale) in fresh interpreters.
+2,000 steps each calling loss.item(), as the lessons record their loss; the float64
+lessons' code) in minigrad and in torch, in this process after the imports; and the time
+of `import minigrad` (and numpy, torch, micrograd for scale) in fresh interpreters.
 
     python benchmarks/bench_steps.py            # about a minute
     python benchmarks/bench_steps.py --quick    # a few seconds, for CI
@@ -144,6 +158,47 @@ def torch_step(s, torch):
     return step
 
 
+# ---- float32: the steps as a user writes them, one code for minigrad and torch ----------------
+def user_step(s, lib):
+    """The float32 step as a user writes it, with lib = minigrad or lib = torch (the same
+    lines for both): the data as Python lists, every tensor and layer in the default dtype
+    (float32), no dtype argument; the SVM with plain tensors w (2,) and b (0-d) and the
+    formula of the module docstring. Only the starting weights are the lesson's (rounded to
+    float32). Returns step() -> loss (a tensor)."""
+    F = lib.nn.functional
+    x = lib.tensor(s.x.tolist())
+    y = lib.tensor(s.y.tolist())                 # float32 targets, or int64 classes
+    if s.name == "svm":
+        w = lib.tensor(s.weight[0].tolist(), requires_grad=True)
+        b = lib.tensor(float(s.bias[0]), requires_grad=True)
+        opt = lib.optim.SGD([w, b], lr=s.lr)
+        assert s.l2 == 0.01, "the float32 SVM is written with the lesson's lambda, 0.01"
+
+        def loss_of():
+            return (1 - y * (x @ w + b)).relu().mean() + 0.01 * (w * w).sum()
+    else:
+        out_features, in_features = s.weight.shape
+        model = lib.nn.Linear(in_features, out_features, bias=s.bias is not None)
+        with lib.no_grad():
+            model.weight.copy_(lib.tensor(s.weight.tolist()))
+            if s.bias is not None:
+                model.bias.copy_(lib.tensor(s.bias.tolist()))
+        opt = lib.optim.SGD(model.parameters(), lr=s.lr)
+        loss_of = {
+            "regression": lambda: F.mse_loss(model(x), y),
+            "binary": lambda: F.binary_cross_entropy(model(x).sigmoid(), y),
+            "multiclass": lambda: F.cross_entropy(model(x), y),
+        }[s.name]
+
+    def step():
+        loss = loss_of()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 # ---- micrograd: scalar Values, with the exp and log it lacks ---------------------------------
 def mg_exp(v):
     """exp for a micrograd Value, written the way micrograd writes its ops: d exp(v) = exp(v)."""
@@ -223,11 +278,14 @@ def micrograd_step(s, engine):
 
 
 # ---- numpy: the gradients by hand ------------------------------------------------------------
-def numpy_step(s):
-    """The step as the lessons write it by hand: forward, loss, the gradient formula, update."""
-    x, y, lr, n = s.x.copy(), s.y.copy(), s.lr, len(s.x)
-    w = s.weight.copy()
-    b = s.bias.copy() if s.bias is not None else None
+def numpy_step(s, dtype="float64"):
+    """The step as the lessons write it by hand: forward, loss, the gradient formula, update,
+    every array in `dtype` (class labels stay int64; numpy 2 keeps float32 float32 when a Python
+    number enters the arithmetic)."""
+    x, lr, n = s.x.astype(dtype), s.lr, len(s.x)
+    y = s.y.astype(dtype) if s.y.dtype.kind == "f" else s.y.copy()
+    w = s.weight.astype(dtype)
+    b = s.bias.astype(dtype) if s.bias is not None else None
     rows = np.arange(n)
 
     def regression_step():
@@ -276,8 +334,22 @@ def as_float(loss):
     return float(loss.data)             # a micrograd Value
 
 
-def build(s, torch, micrograd):
-    """name -> step callable, None for a framework that is not installed."""
+DTYPES = ["float64", "float32"]
+# check_same_work's tolerance (rtol, atol) per dtype: float32 rounds at 6e-8 relative, and
+# minigrad, torch and numpy may sum in different orders.
+SAME_WORK_TOLERANCE = {"float64": (1e-9, 1e-12), "float32": (1e-5, 1e-7)}
+
+
+def build(s, torch, micrograd, dtype="float64"):
+    """name -> step callable, None for a framework that is not installed or (micrograd in
+    float32) has no such step."""
+    if dtype == "float32":
+        return {
+            "minigrad": user_step(s, mg),
+            "torch": user_step(s, torch) if torch else None,
+            "micrograd": None,
+            "numpy": numpy_step(s, "float32"),
+        }
     return {
         "minigrad": minigrad_step(s),
         "torch": torch_step(s, torch) if torch else None,
@@ -286,14 +358,25 @@ def build(s, torch, micrograd):
     }
 
 
-def check_same_work(name, steps, rtol=1e-9):
+def check_same_work(name, steps, dtype="float64"):
     """Two steps in each framework must give minigrad's two losses (the second one depends
-    on the first step's gradients and update). Raises AssertionError otherwise."""
-    losses = {key: [as_float(step()) for _ in range(2)] for key, step in steps.items() if step}
+    on the first step's gradients and update), to SAME_WORK_TOLERANCE[dtype]; every loss
+    must have the dtype. Raises AssertionError otherwise."""
+    rtol, atol = SAME_WORK_TOLERANCE[dtype]
+    losses = {}
+    for key, step in steps.items():
+        if step is None:
+            continue
+        first = step()
+        # a micrograd Value holds a Python float: float64
+        loss_dtype = str(getattr(first, "dtype", "float64")).replace("torch.", "")
+        if loss_dtype != dtype:
+            raise AssertionError(f"{name}: {key}'s loss is {loss_dtype}, the row is {dtype}")
+        losses[key] = [as_float(first), as_float(step())]
     reference = losses["minigrad"]
     for key, values in losses.items():
-        if not np.allclose(values, reference, rtol=rtol, atol=1e-12):
-            raise AssertionError(f"{name}: {key} gives losses {values} over its first two steps, "
+        if not np.allclose(values, reference, rtol=rtol, atol=atol):
+            raise AssertionError(f"{name} {dtype}: {key} gives losses {values} over its first two steps, "
                                  f"minigrad {reference}: the frameworks would not be doing the same work")
     return reference
 
@@ -340,6 +423,8 @@ def import_times(rows, repeats):
 def main(argv=None, machine=True):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lessons", nargs="*", default=LESSONS, choices=LESSONS)
+    parser.add_argument("--dtypes", nargs="*", default=DTYPES, choices=DTYPES,
+                        help="the step table's dtypes (both); the script table is float64")
     parser.add_argument("--quick", action="store_true",
                         help="a few seconds: few rounds, 200-step scripts, no torch import timing")
     parser.add_argument("--budget", type=float, default=1.0, help="seconds of rounds per lesson")
@@ -358,23 +443,31 @@ def main(argv=None, machine=True):
     if machine:
         print_machine()
 
-    print("One training step (forward, loss, zero_grad, backward, SGD step) of each lesson, float64, "
-          "median per step. minigrad/numpy is the distance to the hand-written floor; "
+    print("One training step (forward, loss, zero_grad, backward, SGD step) of each lesson, median per "
+          "step. float64: the lessons' code; float32: the step as a user writes it, in the default dtype "
+          "(the SVM as `(1 - y * (X @ w + b)).relu().mean() + 0.01 * (w * w).sum()` with plain tensors "
+          "w, b), the same code in minigrad and torch. micrograd has float64 rows only (its Values hold "
+          "Python floats). minigrad/numpy is the distance to the hand-written floor; "
           "the other ratios > 1 mean minigrad is faster.\n")
-    table = Table(["lesson", "minigrad", "torch-1t", "micrograd", "numpy", "torch/minigrad",
-                   "micrograd/minigrad", "minigrad/numpy"], [10, 10, 13, 13, 10, 14, 18, 14])
+    table = Table(["lesson", "dtype", "minigrad", "torch-1t", "micrograd", "numpy", "torch/minigrad",
+                   "micrograd/minigrad", "minigrad/numpy"], [10, 7, 10, 13, 13, 10, 14, 18, 14])
     lessons = {name: lesson(name) for name in args.lessons}
-    for name, s in lessons.items():
-        steps = build(s, torch, micrograd)
-        check_same_work(name, steps)
-        t = median_times(steps, budget, **rounds)
-        table.row(name, fmt(t["minigrad"]), fmt(t.get("torch")), fmt(t.get("micrograd")), fmt(t["numpy"]),
-                  ratio(t.get("torch"), t["minigrad"]), ratio(t.get("micrograd"), t["minigrad"]),
-                  ratio(t["minigrad"], t["numpy"]))
+    for dtype in args.dtypes:
+        for name, s in lessons.items():
+            steps = build(s, torch, micrograd, dtype)
+            check_same_work(name, steps, dtype)
+            t = median_times(steps, budget, **rounds)
+            if dtype == "float64":
+                micrograd_cell = fmt(t.get("micrograd"))
+            else:
+                micrograd_cell = "-" if micrograd else NOT_INSTALLED
+            table.row(name, dtype, fmt(t["minigrad"]), fmt(t.get("torch")), micrograd_cell, fmt(t["numpy"]),
+                      ratio(t.get("torch"), t["minigrad"]), ratio(t.get("micrograd"), t["minigrad"]),
+                      ratio(t["minigrad"], t["numpy"]))
 
-    print(f"\nA lesson script end to end: build the data, model and optimizer, then {script_steps:,} steps "
-          "each recording loss.item(); in this process, after the imports, median of "
-          f"{'1 run' if quick else 'interleaved runs'}.\n")
+    print(f"\nA lesson script end to end (float64, the lessons' code): build the data, model and "
+          f"optimizer, then {script_steps:,} steps each recording loss.item(); in this process, after the "
+          f"imports, median of {'1 run' if quick else 'interleaved runs'}.\n")
     table = Table(["lesson", "steps", "minigrad", "torch-1t", "torch/minigrad"], [10, 6, 10, 13, 14])
     for name, s in lessons.items():
         scripts = {"minigrad": lesson_script(s, minigrad_step, script_steps),
