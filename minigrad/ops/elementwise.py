@@ -31,7 +31,8 @@ class Add(Function):
     @staticmethod
     def backward(ctx, grad):
         a_shape, b_shape = ctx.saved_tensors
-        return unbroadcast(grad, a_shape), unbroadcast(grad, b_shape)
+        need_a, need_b = ctx.needs_input_grad  # (a constant operand, 1 in 1 - x: no sum for it)
+        return unbroadcast(grad, a_shape) if need_a else None, unbroadcast(grad, b_shape) if need_b else None
 
     @staticmethod
     def backward_with_graph(ctx, grad, inputs, output):
@@ -52,7 +53,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         a_shape, b_shape = ctx.saved_tensors
-        return unbroadcast(grad, a_shape), unbroadcast(-grad, b_shape)
+        need_a, need_b = ctx.needs_input_grad
+        return unbroadcast(grad, a_shape) if need_a else None, unbroadcast(-grad, b_shape) if need_b else None
 
     @staticmethod
     def backward_with_graph(ctx, grad, inputs, output):

@@ -16,26 +16,26 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        # A is needed only for dL/dB and B only for dL/dA; unneeded ones are not kept, as in
+        # A is needed only for dL/dB and B only for dL/dA; the unneeded one is not kept, as in
         # torch (what is not saved may be changed in place afterwards: minigrad/inplace.py).
-        # A stand-in of the right shape keeps the shape arithmetic below in one place.
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else np.broadcast_to(np.zeros((), a.dtype), a.shape),
-                              b if need_a else np.broadcast_to(np.zeros((), b.dtype), b.shape))
+        ctx.save_for_backward(a if need_b else None, b if need_a else None, a.shape, b.shape)
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        a2 = a[np.newaxis, :] if a.ndim == 1 else a  # (1, n)
-        b2 = b[:, np.newaxis] if b.ndim == 1 else b  # (n, 1)
-        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        grad2 = np.reshape(grad, batch + (a2.shape[-2], b2.shape[-1]))
+        a, b, a_shape, b_shape = ctx.saved_tensors
+        a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape  # a row (1, n)
+        b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape  # a column (n, 1)
+        batch = np.broadcast_shapes(a2_shape[:-2], b2_shape[:-2])
+        grad2 = np.reshape(grad, batch + (a2_shape[-2], b2_shape[-1]))
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = np.reshape(unbroadcast(grad2 @ np.swapaxes(b2, -1, -2), a2.shape), a.shape)
+            b2 = np.reshape(b, b2_shape)
+            grad_a = np.reshape(unbroadcast(grad2 @ np.swapaxes(b2, -1, -2), a2_shape), a_shape)
         if ctx.needs_input_grad[1]:
-            grad_b = np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ grad2, b2.shape), b.shape)
+            a2 = np.reshape(a, a2_shape)
+            grad_b = np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ grad2, b2_shape), b_shape)
         return grad_a, grad_b
 
     @staticmethod

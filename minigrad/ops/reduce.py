@@ -95,12 +95,16 @@ class Mean(Function):
     def forward(ctx, x, axes=None, keepdim=False):
         count = int(np.prod([x.shape[a] for a in axes])) if axes is not None else x.size
         ctx.save_for_backward(x.shape, axes, keepdim, count)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if count:
+            return np.sum(x, axis=axes, keepdims=keepdim) / x.dtype.type(count)
+        with np.errstate(invalid="ignore", divide="ignore"):  # (only here: errstate costs as much as the sum)
             return np.sum(x, axis=axes, keepdims=keepdim) / x.dtype.type(count)
 
     @staticmethod
     def backward(ctx, grad):
         shape, axes, keepdim, count = ctx.saved_tensors
+        if count:
+            return _expand_back(grad / grad.dtype.type(count), shape, axes, keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
             return _expand_back(grad / grad.dtype.type(count), shape, axes, keepdim)
 
