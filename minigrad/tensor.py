@@ -360,7 +360,8 @@ class Tensor:
             raise ValueError(f"matmul: shapes {a} and {b} cannot be multiplied "
                              f"({inner_a} columns on the left, {inner_b} rows on the right)")
         try:
-            np.broadcast_shapes(a[:-2], b[:-2])
+            if len(a) > 2 or len(b) > 2:  # batch axes (np.broadcast_shapes costs a microsecond even for none)
+                np.broadcast_shapes(a[:-2], b[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {a} and {b} do not broadcast") from None
         a, b = _same_dtype(self, other)

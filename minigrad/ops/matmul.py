@@ -27,7 +27,7 @@ class MatMul(Function):
         a, b, a_shape, b_shape = ctx.saved_tensors
         a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape  # a row (1, n)
         b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape  # a column (n, 1)
-        batch = np.broadcast_shapes(a2_shape[:-2], b2_shape[:-2])
+        batch = _batch_shape(a2_shape, b2_shape)
         grad2 = np.reshape(grad, batch + (a2_shape[-2], b2_shape[-1]))
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
@@ -44,7 +44,7 @@ class MatMul(Function):
         a, b = inputs
         a2 = Reshape.apply(a, shape=(1,) + a.shape) if a.ndim == 1 else a  # (1, n)
         b2 = Reshape.apply(b, shape=b.shape + (1,)) if b.ndim == 1 else b  # (n, 1)
-        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        batch = _batch_shape(a2.shape, b2.shape)
         shape2 = batch + (a2.shape[-2], b2.shape[-1])
         grad2 = grad if grad.shape == shape2 else Reshape.apply(grad, shape=shape2)
         grad_a = grad_b = None
@@ -64,3 +64,11 @@ def _swap_last(t):
 
 def _shaped(t, shape):
     return t if t.shape == shape else Reshape.apply(t, shape=shape)
+
+
+def _batch_shape(a_shape, b_shape):
+    """The broadcast shape of the leading (batch) axes of two operands of at least 2-D:
+    () for plain matrices (np.broadcast_shapes would cost a microsecond to say so)."""
+    if len(a_shape) == 2 and len(b_shape) == 2:
+        return ()
+    return np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
