@@ -101,6 +101,17 @@ def lesson(name):
 
 
 # ---- minigrad: the lessons' own code --------------------------------------------------------
+def sgd_step(loss_of, opt):
+    """step() -> loss: what each lesson's loop does per epoch, in either framework."""
+    def step():
+        loss = loss_of()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def minigrad_step(s):
     """Build the lesson's model and optimizer; return step() -> loss (a Tensor)."""
     F = nn.functional
@@ -120,13 +131,7 @@ def minigrad_step(s):
         "svm": lambda: F.hinge_loss(model(x).reshape(-1), y) + s.l2 * (model.weight ** 2).sum(),
     }[s.name]
 
-    def step():
-        loss = loss_of()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return sgd_step(loss_of, opt)
 
 
 # ---- torch eager: the same code, spelled with torch -----------------------------------------
@@ -149,13 +154,7 @@ def torch_step(s, torch):
         "svm": lambda: torch.relu(1 - y * model(x).reshape(-1)).mean() + s.l2 * (model.weight ** 2).sum(),
     }[s.name]
 
-    def step():
-        loss = loss_of()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return sgd_step(loss_of, opt)
 
 
 # ---- float32: the steps as a user writes them, one code for minigrad and torch ----------------
@@ -190,13 +189,7 @@ def user_step(s, lib):
             "multiclass": lambda: F.cross_entropy(model(x), y),
         }[s.name]
 
-    def step():
-        loss = loss_of()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return sgd_step(loss_of, opt)
 
 
 # ---- micrograd: scalar Values, with the exp and log it lacks ---------------------------------

@@ -1,4 +1,4 @@
-"""Where a small training step's time goes in minigrad's interpreted engine (issue 16: profile first).
+"""Where a small training step's time goes in minigrad's interpreted engine: the profile to take before compiling it.
 
 At the lessons' sizes (a few rows, a few features) the numpy and kernel work of a step is a
 small part of it: most of the time is Python, the engine's (Function.apply, backward's loop,
@@ -153,7 +153,7 @@ class _Noop(Function):
 def op_cases(dtype):
     """(label, lessons that use it, call) for every op kind of the lessons' steps, at their
     shapes. call() records one op through the API a learner writes; its inputs that can
-    require grad do. 'svm*' is the SVM step as issue 16 writes it:
+    require grad do. 'svm*' is the SVM step as a user writes it in float32:
     (1 - y * (X @ w + b)).relu().mean() + 0.01 * (w * w).sum()."""
     rng = np.random.default_rng(0)
 
@@ -254,7 +254,7 @@ def profile_op(timer, call, leaf_seconds):
 def per_op_tables(timer, dtypes):
     print("## 1. Per op, at the lessons' shapes\n")
     print("Columns (µs per op; lessons: the steps that use the op at that shape; 'svm*' is the SVM "
-          "written as issue 16 writes it, `(1 - y * (X @ w + b)).relu().mean() + 0.01 * (w * w).sum()` "
+          "written as a user writes it, `(1 - y * (X @ w + b)).relu().mean() + 0.01 * (w * w).sum()` "
           "with w (2,) and b 0-d, as bench_steps' float32 SVM; '-' an op kind profiled for completeness "
           "that no step uses at this shape):\n")
     print("- **record**: the call a learner writes (Tensor method/operator, nn.Linear module call, "

@@ -846,19 +846,24 @@ def _run_hooks_with_graph(tensor, grad):
     hooks = tensor._hooks
     for hook in list(hooks.functions.values()):
         result = hook(grad)
-        if result is None:
-            continue
-        name = getattr(hook, "__name__", repr(hook))
-        if not isinstance(result, type(grad)):
-            raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}'")
-        if result.dtype != grad.dtype:
-            raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.dtype} got {result.dtype})")
-        if result.shape != grad.shape:
-            raise RuntimeError(f"hook '{name}' has changed the size of value (was {grad.shape} got {result.shape})")
-        grad = result
+        if result is not None:
+            grad = _checked_hook_result(hook, result, grad)
     if hooks.retains_grad:
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
     return grad
+
+
+def _checked_hook_result(hook, result, given):
+    """A hook's replacement for the gradient `given`, with torch's errors when it is not a
+    Tensor of the same dtype and shape."""
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(result, type(given)):  # a Tensor (this module does not import tensor.py)
+        raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}'")
+    if result.dtype != given.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {given.dtype} got {result.dtype})")
+    if result.shape != given.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was {given.shape} got {result.shape})")
+    return result
 
 
 def _freed(ctx):
@@ -929,14 +934,7 @@ def _run_hooks(tensor, grad, claimed):
         result = hook(given)
         if result is None:
             continue
-        name = getattr(hook, "__name__", repr(hook))
-        if not isinstance(result, type(given)):  # a Tensor (this module does not import tensor.py)
-            raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}'")
-        if result.dtype != grad.dtype:
-            raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.dtype} got {result.dtype})")
-        if result.shape != grad.shape:
-            raise RuntimeError(f"hook '{name}' has changed the size of value (was {grad.shape} got {result.shape})")
-        grad = result.data
+        grad = _checked_hook_result(hook, result, given).data
         claimed[id(grad)] = grad
     if hooks.retains_grad:
         _accumulate(tensor, grad, claimed)

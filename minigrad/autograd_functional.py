@@ -253,6 +253,19 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             _unpack(_finish(products, create_graph), outputs_were_tuple))
 
 
+def _gradient_with_graph(func, inputs, v, name, create_graph, strict):
+    """What vhp and hvp start from (under enable_grad): the checked inputs and v, the function's
+    one-element output, and its gradient d f / dx computed with a graph."""
+    inputs_were_tuple, inputs = _as_tuple(inputs, "inputs", name)
+    inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
+    v = _vector(v, inputs, inputs_were_tuple, name, create_graph, _V_FOR_ONE_INPUT)
+    outputs_were_tuple, outputs = _call(func, inputs, name, strict)
+    _scalar_output(outputs, outputs_were_tuple, name)
+    gradient = _grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(gradient, "jacobian", strict)
+    return inputs_were_tuple, inputs, v, outputs_were_tuple, outputs, gradient
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(*inputs), v^T H) for a function with a one-element output: the gradient computed
     with create_graph=True, then one backward pass of it seeded with v.
@@ -262,13 +275,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     v has the shape of the inputs; it may be None for a single one-element input.
     """
     with enable_grad():
-        inputs_were_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
-        v = _vector(v, inputs, inputs_were_tuple, "vhp", create_graph, _V_FOR_ONE_INPUT)
-        outputs_were_tuple, outputs = _call(func, inputs, "vhp", strict)
-        _scalar_output(outputs, outputs_were_tuple, "vhp")
-        gradient = _grad(outputs, inputs, create_graph=True)                       # d f / dx, with a graph
-        _check_requires_grad(gradient, "jacobian", strict)
+        inputs_were_tuple, inputs, v, outputs_were_tuple, outputs, gradient = _gradient_with_graph(
+            func, inputs, v, "vhp", create_graph, strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         products = _grad(gradient, inputs, v, create_graph=create_graph)           # v^T H
         products = _zeros_for_missing(products, inputs, strict, create_graph, "double_back")
@@ -288,13 +296,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     of the inputs; it may be None for a single one-element input.
     """
     with enable_grad():
-        inputs_were_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _fresh_inputs(inputs, create_graph, need_graph=True)
-        v = _vector(v, inputs, inputs_were_tuple, "hvp", create_graph, _V_FOR_ONE_INPUT)
-        outputs_were_tuple, outputs = _call(func, inputs, "hvp", strict)
-        _scalar_output(outputs, outputs_were_tuple, "hvp")
-        gradient = _grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(gradient, "jacobian", strict)
+        inputs_were_tuple, inputs, v, outputs_were_tuple, outputs, gradient = _gradient_with_graph(
+            func, inputs, v, "hvp", create_graph, strict)
         seeds = tuple(Tensor(np.zeros(x.shape, x.dtype), requires_grad=True) for x in inputs)    # u
         backward_of_seed = _grad(gradient, inputs, seeds, create_graph=True)                     # H^T u
         _check_requires_grad(gradient, "hessian", strict)  # (torch checks the gradient again here)

@@ -81,7 +81,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return out.requires_grad_(True) if requires_grad else out
 
 
-# ---- issue 14: more of torch's creation functions -------------------------------------------
+# ---- more of torch's creation functions ----------------------------------------------------
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor of shape `size` whose values are whatever was in memory (as torch.empty):
     fill it before reading it."""

@@ -120,7 +120,7 @@ def where(condition, input, other):
     return elementwise.Where.apply(a, b, condition=condition)
 
 
-# ---- issue 14: joining and cutting, indexing, more math and reductions, comparisons ----------
+# ---- joining and cutting, indexing, more math and reductions, comparisons ------------------
 def _tensor_sequence(op_name, tensors):
     """cat/stack's `tensors`: a non-empty list or tuple of Tensors, as torch takes it."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):

@@ -44,6 +44,7 @@ def change(tensor, op, *operands):
     if not recording:
         with autograd.no_grad():
             result = op(tensor, *operands)
+        _check_result(tensor, result)
         _write(tensor, result)
         autograd.bump_version(tensor)
         return tensor
@@ -124,8 +125,7 @@ def _replay(tensor, chain):
 
 
 def _write(tensor, result):
-    """Copy the result's values into the tensor's memory, with torch's checks."""
-    _check_result(tensor, result)
+    """Copy the result's values (checked by _check_result) into the tensor's memory."""
     np.copyto(tensor.data, result.data, casting="same_kind")
 
 

@@ -114,7 +114,7 @@ KINK_CASES = [
      {(0, (0,)), (0, (1,))}, True),
     ("kl_div at t = 0", loss_ops, "KLDiv", lambda x, t: F.kl_div(x, t, reduction="sum"),
      ([-1.0, -0.5], [0.0, 0.5]), ([-1.0, -0.5], [0.25, 0.5]), (True, True), {(1, (0,))}, True),
-    # issue 14's ops
+    # joining, gathering, min, var/std, norm, prod and the newer element-wise ops
     ("min() ties", reduce, "Min", lambda x: x.min(),
      ([[0.0, 1.0], [0.0, 2.0]],), ([[0.0, 1.0], [0.5, 2.0]],), (True,), {(0, (0, 0)), (0, (1, 0))}, False),
     ("min(dim) ties", reduce, "MinDim", lambda x: x.min(dim=1)[0],
@@ -133,7 +133,7 @@ KINK_CASES = [
      ([0.0, 2.0],), ([0.5, 2.0],), (True,), {(0, (0,))}, True),
     ("norm p = inf ties", reduce, "Norm", lambda x: x.norm(p=float("inf")),
      ([2.0, -2.0, 1.0],), ([2.5, -2.0, 1.0],), (True,), {(0, (0,)), (0, (1,))}, False),
-    # issue 14's activations (their kinks are declared in ops/activation.py)
+    # the newer activations (their kinks are declared in ops/activation.py)
     ("leaky_relu at 0", activation, "LeakyReLU", lambda x: F.leaky_relu(x, 0.1),
      ([0.0, 0.5, -1.2],), ([0.3, 0.5, -1.2],), (True,), {(0, (0,))}, True),
     ("softplus at beta x = threshold", activation, "Softplus", lambda x: F.softplus(x, beta=2.0, threshold=1.0),

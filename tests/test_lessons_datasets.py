@@ -20,8 +20,7 @@ def test_toy_sets_by_name():
 
 @pytest.mark.parametrize("name,n_features", [("iris", 4), ("digits", 64), ("breast_cancer", 30), ("diabetes", 10)])
 def test_real_sets_are_split_and_standardised_on_the_training_split(name, n_features):
-    pytest.importorskip("sklearn")
-    split = datasets.load_real(name, seed=0)
+    split = datasets.load_real(name, seed=0)  # (scikit-learn is in the test extra)
     assert split.x_train.shape[1] == split.x_test.shape[1] == n_features
     assert len(split.x_test) == pytest.approx(0.25 * (len(split.x_train) + len(split.x_test)), abs=1)
     varying = split.std != 1.0

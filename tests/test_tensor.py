@@ -192,7 +192,7 @@ def test_np_array_with_copy_false_shares_or_refuses_a_conversion():
         np.array(t, dtype=np.float32, copy=False)
 
 
-# ---- issue 14: the new ops' methods, function forms, float16 and argument checks -------------
+# ---- joining, gathering, statistics: methods, function forms, float16 and argument checks ----
 def test_every_new_op_is_a_method_and_a_function():
     x = mg.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
     for name, args in [("min", ()), ("var", ()), ("std", (1,)), ("norm", ()), ("prod", (0,)), ("t", ()),

@@ -152,10 +152,7 @@ class MaxDim(Function):
 
     @staticmethod
     def forward(ctx, x, dim=0, keepdim=False):
-        index = np.expand_dims(np.argmax(x, axis=dim), dim)  # argmax picks the first maximum (or NaN)
-        ctx.save_for_backward(x.shape, index, dim, keepdim)
-        values = np.take_along_axis(x, index, axis=dim)
-        return values if keepdim else np.squeeze(values, axis=dim)
+        return _take_at(ctx, x, np.argmax(x, axis=dim), dim, keepdim)  # argmax: the first maximum (or NaN)
 
     @staticmethod
     def backward(ctx, grad):
@@ -199,13 +196,19 @@ class MinDim(Function):
 
     @staticmethod
     def forward(ctx, x, dim=0, keepdim=False):
-        index = np.expand_dims(np.argmin(x, axis=dim), dim)  # argmin picks the first minimum (or NaN)
-        ctx.save_for_backward(x.shape, index, dim, keepdim)
-        values = np.take_along_axis(x, index, axis=dim)
-        return values if keepdim else np.squeeze(values, axis=dim)
+        return _take_at(ctx, x, np.argmin(x, axis=dim), dim, keepdim)  # argmin: the first minimum (or NaN)
 
     backward = staticmethod(MaxDim.backward)  # the same scatter: the gradient to the recorded index
     backward_with_graph = staticmethod(MaxDim.backward_with_graph)
+
+
+def _take_at(ctx, x, index, dim, keepdim):
+    """x's values at `index` (one per slice along `dim`), saving what MaxDim's backward needs to
+    send the gradient back there."""
+    index = np.expand_dims(index, dim)
+    ctx.save_for_backward(x.shape, index, dim, keepdim)
+    values = np.take_along_axis(x, index, axis=dim)
+    return values if keepdim else np.squeeze(values, axis=dim)
 
 
 def _count(shape, axes):

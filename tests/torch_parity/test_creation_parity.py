@@ -1,4 +1,4 @@
-"""The creation functions of issue 14 (empty, eye, linspace, randint, rand_like, randn_like,
+"""The creation functions beyond the first few (empty, eye, linspace, randint, rand_like, randn_like,
 full_like), allclose / isclose, and float16 storage, against torch 2.13.0."""
 import numpy as np
 import pytest

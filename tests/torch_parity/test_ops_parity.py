@@ -155,7 +155,7 @@ KINKS = [
     ("pow_negative_at_0", lambda L, x: x ** -2, [[0.0, 2.0]]),
     ("pow_tensor_base_0", lambda L, a, b: a ** b, [[0.0, 0.0, 2.0], [2.0, 0.0, 0.5]]),
     ("sqrt_at_0", lambda L, x: x.sqrt(), [[0.0, 4.0]]),
-    # issue 14: min as max (torch 2.13 splits a full min() among ties, min(dim) gives all to the first)
+    # min as max (torch 2.13 splits a full min() among ties, min(dim) gives all to the first)
     ("min_full_ties", lambda L, x: x.min(), [[[0.0, 1.0, 0.0], [0.0, 2.0, 3.0]]]),
     ("min_dim_ties", lambda L, x: x.min(dim=1)[0], [[[3.0, 1.0, 1.0], [2.0, 2.0, 5.0]]]),
     ("min_dim0_ties", lambda L, x: x.min(dim=0)[0], [[[3.0, 1.0, 3.0], [3.0, 1.0, 0.0]]]),
@@ -235,7 +235,7 @@ def test_non_contiguous_and_read_only_inputs(torch, fn, dtype):
         np.testing.assert_allclose(x.grad.data, expected_x.grad.numpy(), rtol=tolerance, atol=tolerance)
 
 
-# ---- issue 14: the rest of the PyTorch subset's tensor ops ------------------------------------
+# ---- the rest of the PyTorch subset's tensor ops (cat, gather, var, norm, ...) -------------
 GATHER_INDEX = [[[0, 3, 3], [1, 0, 2]], [[2, 2, 1], [0, 1, 3]]]  # (2, 2, 3) into (2, 3, 4) along dim 2
 NEW_OPS = [
     ("min", lambda L, x: x.min(), (-2, 2)),

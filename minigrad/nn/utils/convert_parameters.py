@@ -1,5 +1,6 @@
 """A model's parameters as one flat vector and back (for methods that see the model as a
 point in R^n: line searches, second-order methods, evolution strategies)."""
+from minigrad.ops.join import Cat
 from minigrad.tensor import Tensor
 
 
@@ -9,7 +10,6 @@ def parameters_to_vector(parameters):
     Differentiable, as torch's (a reshape and a cat): a gradient of the vector flows back
     into each parameter.
     """
-    from minigrad.ops.join import Cat  # cat/stack, issue 14's tensor ops
     pieces = []
     for i, param in enumerate(parameters):
         if not isinstance(param, Tensor):
