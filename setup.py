@@ -1,16 +1,38 @@
-"""Declares minigrad's compiled kernels; everything else is in pyproject.toml.
+"""Declares what minigrad compiles; everything else is in pyproject.toml.
 
-MINIGRAD_CYTHON_DEBUG=1 builds them with bounds, wraparound and initialisation checks on
-and writes Cython's annotated HTML next to each .pyx (yellow lines call into Python).
+Two kinds of compiled module:
+- the kernels, minigrad/_kernels/<name>.pyx: Cython (typed, nogil loops), the softmax and
+  the losses;
+- the engine, ENGINE below: plain Python modules (autograd.py, tensor.py, ops/, ...) that
+  Cython compiles as they are, so a learner reads Python and runs C. A module compiled this
+  way behaves as the interpreted one (tests/ run against both); only its speed changes.
+  Where a `.pxd` sits beside a `.py`, it declares C types for that module (Cython's
+  pure-Python mode).
+
+MINIGRAD_PURE_PYTHON=1 compiles nothing: minigrad installs as plain Python, with the numpy
+twins of the kernels (minigrad/_kernels/reference.py). The same happens, with a message, when
+no C compiler works (for example with CC=false). `import minigrad` then warns once that it
+runs uncompiled, and `minigrad.show_config()` says what is compiled.
+
+MINIGRAD_CYTHON_DEBUG=1 builds the kernels with bounds, wraparound and initialisation checks
+on and writes Cython's annotated HTML next to each .pyx (yellow lines call into Python).
 """
 import os
 import platform
 import sys
 
-from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 KERNELS = ["_softmax", "_loss"]  # each is minigrad/_kernels/<name>.pyx
+# Each is minigrad/<name>.py: the modules every op, backward and optimizer step runs through.
+ENGINE = ["autograd", "tensor", "inplace", "dtype", "hooks", "function_forms", "creation",
+          "ops/_broadcast", "ops/_rows", "ops/activation", "ops/copy", "ops/elementwise",
+          "ops/embedding", "ops/join", "ops/linear", "ops/loss", "ops/matmul", "ops/reduce",
+          "ops/shape", "ops/softmax", "nn/functional", "nn/module", "nn/linear", "nn/loss",
+          "nn/activation", "optim/optimizer", "optim/sgd", "optim/adam"]
+
+pure = os.environ.get("MINIGRAD_PURE_PYTHON") == "1"
 
 debug = os.environ.get("MINIGRAD_CYTHON_DEBUG") == "1"
 
@@ -51,19 +73,58 @@ if sys.platform != "win32" and platform.machine().lower() in ("x86_64", "amd64")
         for name in KERNELS
     ]
 
-setup(
-    ext_modules=cythonize(
+# The engine's modules are Python: -O2 is enough (their time is in calls into the Python
+# C-API, not in loops the compiler could vectorise), and keeps the build short.
+extensions += [
+    Extension(f"minigrad.{name.replace('/', '.')}", [f"minigrad/{name}.py"],
+              extra_compile_args=["/O2"] if sys.platform == "win32" else ["-O2"])
+    for name in ENGINE
+]
+
+
+class BuildOrFallBack(build_ext):
+    """build_ext that builds on every core, and that installs plain Python when no C compiler
+    works, instead of failing the install (the reference kernels and the interpreted engine
+    are the same code, slower)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as error:  # the compiler's error types differ between setuptools versions
+            if os.environ.get("MINIGRAD_REQUIRE_COMPILER") == "1":
+                raise
+            print(f"\nminigrad: the C build failed ({type(error).__name__}: {error}).\n"
+                  "minigrad: installing it as plain Python instead: the same results, slower. "
+                  "Install a C compiler (gcc or clang) and reinstall for the compiled build.\n",
+                  file=sys.stderr)
+
+
+if pure:
+    ext_modules = []
+else:
+    from Cython.Build import cythonize
+
+    ext_modules = cythonize(
         extensions,
+        nthreads=os.cpu_count() or 1,
         compiler_directives={
             "language_level": "3",
             "boundscheck": debug,
             "wraparound": debug,
             "initializedcheck": debug,
             "autotestdict": False,
+            # The engine's annotations (few) are for readers: its C types are in .pxd files.
+            "annotation_typing": False,
         },
         annotate=debug,
         # The debug build's C goes elsewhere: cythonize regenerates C only when the .pyx is
         # newer than it, so a shared .c would let one build silently reuse the other's checks.
         build_dir="build/cython-debug" if debug else None,
     )
-)
+
+setup(ext_modules=ext_modules, cmdclass={"build_ext": BuildOrFallBack})

@@ -8,8 +8,9 @@ inplace.py (in-place changes in a graph) and serialization.py (save and load).
 The library is everything imported here; the course (minigrad.lessons, plot, cli, check)
 is built on it and never imported by it (tests/test_imports.py walks the imports).
 """
-from minigrad import _threads
+from minigrad import _threads, config
 
+config.run_sources_if_asked()  # MINIGRAD_PURE_PYTHON=1: the .py files, not compiled modules (config.py)
 _threads.default_to_one_thread()  # before numpy loads, if it has not yet (see _threads.py)
 
 from minigrad import _kernels  # noqa: E402  fails early, with build instructions, if the extension is missing
@@ -31,8 +32,11 @@ from minigrad import autograd, data, metrics, nn, optim, utils, viz
 from minigrad.serialization import load, save
 from minigrad.gradcheck import gradcheck, gradgradcheck
 from minigrad._threads import set_num_threads
+from minigrad.config import show_config
 
 __version__ = "0.1.0"
+
+config.warn_at_import()  # once: if it runs uncompiled, or compiled from an older .py
 
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "rand", "randn",
@@ -45,5 +49,5 @@ __all__ = [
     "exp", "log", "sqrt", "abs", "clamp", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "sum", "mean", "max", "argmax", "matmul", "reshape", "transpose", "unsqueeze", "squeeze",
     "maximum", "minimum", "where", "autograd", "nn", "optim", "data", "utils", "metrics", "gradcheck", "gradgradcheck",
-    "set_num_threads", "save", "load",
+    "set_num_threads", "save", "load", "show_config",
 ]

@@ -19,10 +19,11 @@ import sys
 _VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # The setter's name in numpy's own OpenBLAS (wheels since numpy 2.0), then in a system one.
 _SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads")
+_GETTERS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads")
 
 
-def _openblas_setters():
-    """The set_num_threads functions of the OpenBLAS libraries numpy ships with (if any)."""
+def _openblas_functions(names):
+    """Of each OpenBLAS library numpy ships with (if any), the first function of `names` it has."""
     import numpy
     libs = os.path.join(os.path.dirname(os.path.dirname(numpy.__file__)), "numpy.libs")
     for path in glob.glob(os.path.join(libs, "*openblas*")):
@@ -30,11 +31,18 @@ def _openblas_setters():
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in _SETTERS:
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                yield setter
+        for name in names:
+            function = getattr(lib, name, None)
+            if function is not None:
+                yield function
                 break
+
+
+def get_num_threads():
+    """The threads numpy's OpenBLAS uses now, or None where it cannot be asked (another BLAS)."""
+    for getter in _openblas_functions(_GETTERS):
+        return int(getter())
+    return None
 
 
 def set_num_threads(n):
@@ -44,7 +52,7 @@ def set_num_threads(n):
     if "numpy" not in sys.modules:
         os.environ["OPENBLAS_NUM_THREADS"] = str(n)
         return
-    for setter in _openblas_setters():
+    for setter in _openblas_functions(_SETTERS):
         setter(ctypes.c_int(n))
 
 

@@ -1,5 +1,6 @@
 """The engine: graph recording, the backward pass, accumulation, freeing, no_grad."""
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -325,10 +326,8 @@ def test_grad_never_returns_the_callers_array_or_one_array_twice():
 
 
 def test_the_engine_does_not_count_references():
-    import inspect
-
-    from minigrad import autograd
-    assert "getrefcount" not in inspect.getsource(autograd)
+    source = (Path(mg.__file__).parent / "autograd.py").read_text()  # (the source: the module may be compiled)
+    assert "def backward(" in source and "getrefcount" not in source
 
 
 def test_an_op_that_hands_back_an_input_it_saved_gives_no_grad_that_aliases_the_input():

@@ -328,12 +328,28 @@ def test_unknown_backend_is_a_value_error(value, tmp_path):
     assert repr(value) in last_line
 
 
-def test_missing_extension_says_how_to_build_it(tmp_path):
-    """Even with the numpy backend, the compiled module is required."""
+def test_asking_for_the_compiled_kernels_where_they_are_missing_says_how_to_build_them(tmp_path):
     code = ("import sys; sys.modules['minigrad._kernels._softmax'] = None\n"
             "import minigrad._kernels")
-    result = python_with_backend("numpy", code, tmp_path)
+    result = python_with_backend("cython", code, tmp_path)
     assert result.returncode != 0
     assert "ImportError" in result.stderr
     for hint in ("pip install .", "pip install -e .", "build_ext --inplace", "C compiler"):
         assert hint in result.stderr
+
+
+def test_without_the_compiled_kernels_minigrad_runs_the_numpy_twins_and_says_so(tmp_path):
+    """An install without a C compiler has no compiled kernels: minigrad still imports,
+    computes with the numpy twins, and warns once at import."""
+    code = ("import sys, warnings; sys.modules['minigrad._kernels._softmax'] = None\n"
+            "warnings.simplefilter('always')\n"
+            "import minigrad as mg, minigrad._kernels as k, numpy as np\n"
+            "from minigrad._kernels import reference\n"
+            "x = mg.tensor([[1.0, 2.0, 3.0]], dtype=mg.float64)\n"
+            "p = mg.softmax(x, dim=1).data\n"
+            "print(k.BACKEND, k.COMPILED, k.SIMD, k.softmax_forward is reference.softmax_forward, "
+            "np.allclose(p, np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-15))\n")
+    result = python_with_backend(None, code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["numpy", "False", "none", "True", "True"]
+    assert result.stderr.count("UncompiledWarning: minigrad runs uncompiled") == 1, result.stderr

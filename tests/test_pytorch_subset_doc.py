@@ -72,7 +72,7 @@ def defined_in(module, prefix):
     """The public functions and classes a module defines itself: not the ones it imports, nor
     a second name for one of its own (`grad_of = grad`), which the page lists by its name."""
     return {f"{prefix}.{n}" for n, v in vars(module).items()
-            if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v))
+            if not n.startswith("_") and (inspect.isroutine(v) or inspect.isclass(v))  # (compiled: not isfunction)
             and v.__module__ == module.__name__ and v.__name__ == n}
 
 

@@ -6,17 +6,20 @@ compiled from Cython (`_softmax.pyx`, `_loss.pyx`), and its plain-numpy twin
 them (minigrad.ops.softmax, minigrad.ops.loss). The environment variable MINIGRAD_BACKEND,
 read once at import, picks which one the rest of minigrad calls:
 
-    MINIGRAD_BACKEND=cython   the compiled kernels (the default, also when unset or empty)
+    MINIGRAD_BACKEND=cython   the compiled kernels (an error at import if they are not built)
     MINIGRAD_BACKEND=numpy    the numpy twins: slower, same numbers
+    unset or empty            the compiled kernels where they are built, else the numpy twins
+                              (an install without a C compiler; minigrad warns at import)
 
-`BACKEND` holds the name chosen. The compiled extension is required either way: a missing
-build is an error at import, not a silent fall-back to numpy.
+`BACKEND` holds the name chosen and `COMPILED` whether the compiled kernels loaded.
+MINIGRAD_PURE_PYTHON=1 at run time means the numpy twins too (see minigrad/config.py).
 
 On x86-64 the compiled kernels exist in two builds of the same source: `_softmax`/`_loss`
 for any x86-64, and `_softmax_avx2`/`_loss_avx2` (-mavx2 -mfma, twice the SIMD width) for
 CPUs that have AVX2 and FMA. `SIMD` says which one runs: "avx2" when the CPU has both and
-the module was built, else "baseline". MINIGRAD_SIMD=baseline forces the baseline build
-(to compare the two, or to rule the AVX2 one out). Their results agree to rounding.
+the module was built, else "baseline" ("none" without compiled kernels).
+MINIGRAD_SIMD=baseline forces the baseline build (to compare the two, or to rule the AVX2
+one out). Their results agree to rounding.
 """
 import os
 
@@ -24,37 +27,46 @@ from . import reference
 
 BACKENDS = ("cython", "numpy")
 
-BACKEND = os.environ.get("MINIGRAD_BACKEND") or "cython"
-if BACKEND not in BACKENDS:
+_requested = os.environ.get("MINIGRAD_BACKEND") or ""
+if _requested not in BACKENDS + ("",):
     raise ValueError(f"MINIGRAD_BACKEND must be one of {', '.join(map(repr, BACKENDS))} "
-                     f"(or unset, which means 'cython'); got {BACKEND!r}")
+                     f"(or unset: the compiled kernels where they are built); got {_requested!r}")
 
-try:
-    import minigrad._kernels._softmax as _softmax  # (`from . import` would blame a circular import)
-except ImportError as exc:
-    raise ImportError(
-        "minigrad's compiled kernels (minigrad._kernels._softmax) are not built or do not "
-        f"load: {exc}. Build them from the source tree with `pip install .` (or "
-        "`pip install -e .` to develop), or in place with `python setup.py build_ext "
-        "--inplace`; this needs a C compiler (gcc or clang)."
-    ) from exc
+# MINIGRAD_PURE_PYTHON=1 at run time: the numpy twins, even where compiled kernels are built.
+COMPILED = os.environ.get("MINIGRAD_PURE_PYTHON") != "1"
+if not COMPILED and _requested == "cython":
+    raise ValueError("MINIGRAD_BACKEND=cython and MINIGRAD_PURE_PYTHON=1 contradict each other: unset one")
+if COMPILED:
+    try:
+        import minigrad._kernels._softmax as _softmax  # (`from . import` would blame a circular import)
+    except ImportError as exc:
+        if _requested == "cython":  # asked for by name: its absence is an error, not a fall-back
+            raise ImportError(
+                "MINIGRAD_BACKEND=cython, but minigrad's compiled kernels (minigrad._kernels._softmax) "
+                f"are not built or do not load: {exc}. Build them from the source tree with "
+                "`pip install .` (or `pip install -e .` to develop), or in place with "
+                "`python setup.py build_ext --inplace`; this needs a C compiler (gcc or clang)."
+            ) from exc
+        COMPILED = False  # an install without a C compiler: the numpy twins (minigrad warns at import)
+BACKEND = _requested or ("cython" if COMPILED else "numpy")
 
 SIMD_CHOICES = ("auto", "baseline")
 _simd_request = os.environ.get("MINIGRAD_SIMD") or "auto"
 if _simd_request not in SIMD_CHOICES:
     raise ValueError(f"MINIGRAD_SIMD must be one of {', '.join(map(repr, SIMD_CHOICES))} "
                      f"(or unset, which means 'auto'); got {_simd_request!r}")
-SIMD = "baseline"
-import minigrad._kernels._loss as _compiled_loss  # noqa: E402
-_compiled_softmax = _softmax
-if _simd_request == "auto" and _softmax.cpu_has_avx2_fma():
-    try:
-        import minigrad._kernels._loss_avx2 as _loss_avx2  # noqa: E402
-        import minigrad._kernels._softmax_avx2 as _softmax_avx2  # noqa: E402
-    except ImportError:  # not built (not x86-64, or an older build): the baseline is right too
-        pass
-    else:
-        _compiled_loss, _compiled_softmax, SIMD = _loss_avx2, _softmax_avx2, "avx2"
+SIMD = "baseline" if COMPILED else "none"
+if COMPILED:
+    import minigrad._kernels._loss as _compiled_loss  # noqa: E402
+    _compiled_softmax = _softmax
+    if _simd_request == "auto" and _softmax.cpu_has_avx2_fma():
+        try:
+            import minigrad._kernels._loss_avx2 as _loss_avx2  # noqa: E402
+            import minigrad._kernels._softmax_avx2 as _softmax_avx2  # noqa: E402
+        except ImportError:  # not built (not x86-64, or an older build): the baseline is right too
+            pass
+        else:
+            _compiled_loss, _compiled_softmax, SIMD = _loss_avx2, _softmax_avx2, "avx2"
 
 if BACKEND == "cython":
     log_softmax_backward = _compiled_softmax.log_softmax_backward
@@ -86,4 +98,4 @@ LOSS_KERNELS = ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_c
                 "binary_cross_entropy_with_logits", "kl_div", "hinge_loss", "cross_entropy",
                 "cross_entropy_probs", "nll_loss", "multi_margin_loss")
 
-__all__ = ["BACKEND", "BACKENDS", "SIMD", *SOFTMAX_KERNELS, *LOSS_KERNELS]
+__all__ = ["BACKEND", "BACKENDS", "COMPILED", "SIMD", *SOFTMAX_KERNELS, *LOSS_KERNELS]

@@ -176,29 +176,28 @@ class GELU(Function):
     """
 
     @staticmethod
-    @np.errstate(over="ignore", invalid="ignore")  # at +-inf: inf or nan, as torch's, without numpy's warning
     def forward(ctx, x, approximate="none"):
-        if approximate == "tanh":
-            k = x.dtype.type(math.sqrt(2 / math.pi))
-            t = np.tanh(k * (x + x.dtype.type(0.044715) * (x * x * x)))
-            ctx.save_for_backward(x, t)
-            return x * x.dtype.type(0.5) * (1 + t)
-        erf = np.asarray(_erf(x.astype(np.float64) * math.sqrt(0.5)), dtype=np.float64)  # object array -> float64
-        cdf = (0.5 * (1.0 + erf)).astype(x.dtype)
-        ctx.save_for_backward(x, cdf)
-        return x * cdf
+        with np.errstate(over="ignore", invalid="ignore"):  # at +-inf: inf or nan, as torch's, without numpy's warning
+            if approximate == "tanh":
+                k = x.dtype.type(math.sqrt(2 / math.pi))
+                t = np.tanh(k * (x + x.dtype.type(0.044715) * (x * x * x)))
+                ctx.save_for_backward(x, t)
+                return x * x.dtype.type(0.5) * (1 + t)
+            cdf = _normal_cdf(x)
+            ctx.save_for_backward(x, cdf)
+            return x * cdf
 
     @staticmethod
-    @np.errstate(over="ignore", invalid="ignore")
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
         f = x.dtype.type
-        if ctx.params.get("approximate", "none") == "tanh":
-            t = saved
-            du_dx = f(math.sqrt(2 / math.pi)) * (1 + f(3 * 0.044715) * x * x)
-            return grad * (f(0.5) * (1 + t) + f(0.5) * x * (1 - t * t) * du_dx)
-        pdf = f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x)
-        return grad * (saved + x * pdf)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if ctx.params.get("approximate", "none") == "tanh":
+                t = saved
+                du_dx = f(math.sqrt(2 / math.pi)) * (1 + f(3 * 0.044715) * x * x)
+                return grad * (f(0.5) * (1 + t) + f(0.5) * x * (1 - t * t) * du_dx)
+            pdf = f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x)
+            return grad * (saved + x * pdf)
 
     @staticmethod
     def backward_with_graph(ctx, grad, inputs, output):
@@ -260,11 +259,11 @@ class NormalCDF(Function):
         return _normal_cdf(x)
 
     @staticmethod
-    @np.errstate(over="ignore", invalid="ignore")
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         f = x.dtype.type
-        return grad * (f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x))
+        with np.errstate(over="ignore", invalid="ignore"):
+            return grad * (f(1 / math.sqrt(2 * math.pi)) * np.exp(f(-0.5) * x * x))
 
     @staticmethod
     def backward_with_graph(ctx, grad, inputs, output):
