@@ -14,8 +14,9 @@ twins of the kernels (minigrad/_kernels/reference.py). The same happens, with a 
 no C compiler works (for example with CC=false). `import minigrad` then warns once that it
 runs uncompiled, and `minigrad.show_config()` says what is compiled.
 
-MINIGRAD_CYTHON_DEBUG=1 builds the kernels with bounds, wraparound and initialisation checks
-on and writes Cython's annotated HTML next to each .pyx (yellow lines call into Python).
+MINIGRAD_CYTHON_DEBUG=1 builds only the kernels, with bounds, wraparound and initialisation
+checks on, and writes Cython's annotated HTML next to each .pyx (yellow lines call into
+Python).
 """
 import os
 import platform
@@ -74,12 +75,14 @@ if sys.platform != "win32" and platform.machine().lower() in ("x86_64", "amd64")
     ]
 
 # The engine's modules are Python: -O2 is enough (their time is in calls into the Python
-# C-API, not in loops the compiler could vectorise), and keeps the build short.
-extensions += [
-    Extension(f"minigrad.{name.replace('/', '.')}", [f"minigrad/{name}.py"],
-              extra_compile_args=["/O2"] if sys.platform == "win32" else ["-O2"])
-    for name in ENGINE
-]
+# C-API, not in loops the compiler could vectorise), and keeps the build short. The debug
+# build is for the kernels' bounds checks: it leaves the engine interpreted.
+if not debug:
+    extensions += [
+        Extension(f"minigrad.{name.replace('/', '.')}", [f"minigrad/{name}.py"],
+                  extra_compile_args=["/O2"] if sys.platform == "win32" else ["-O2"])
+        for name in ENGINE
+    ]
 
 
 class BuildOrFallBack(build_ext):
