@@ -8,58 +8,17 @@ whatever the array's dtype: a long sum is where rounding errors pile up.
 from cython cimport floating
 from libc.math cimport INFINITY, exp, expf, log1p
 
-# Declares glibc's SIMD exp/expf to gcc where that is safe, so loops calling exp vectorise
-# (see the header). Elsewhere it declares nothing.
+# The C side of the kernels, in one header (see it): glibc's vectorised exp, expf, log and
+# log1p declared to gcc where that is safe, so that loops calling them vectorise; exp over a
+# long run of numbers; and the CPU test that picks the AVX2 build of the kernel modules.
 cdef extern from "_simd_math.h":
     const int MINIGRAD_SIMD_EXP  # 1 when the vectorised exp is declared, else 0
-
-# Two additions to _simd_math.h, for the loss kernels.
-#
-# 1. glibc's SIMD log (since 2.22) and log1p (since 2.35), declared as _simd_math.h declares
-#    exp, so that loops calling them (binary cross-entropy, its logits form, kl_div) are
-#    vectorised too: about 2x faster here. Same IEEE special cases as the scalar functions.
-#
-# 2. exp over a long run of numbers, in C so that gcc can compile it twice: for any x86-64
-#    (SSE2: glibc's exp on 4 floats at a time) and for CPUs with AVX2 (8 at a time, about 2x
-#    faster here). `target_clones` makes gcc emit both and pick one when the module loads,
-#    from the CPU it finds: no -mavx2 flag, so the module still runs on every x86-64. Where
-#    _simd_math.h declares no vectorised exp (not gcc, not x86-64, not glibc), it is a plain
-#    loop. The results are glibc's exp and expf either way: NaN, inf and -inf are kept.
-cdef extern from *:
-    """
-    #if MINIGRAD_SIMD_EXP
-    __attribute__((simd("notinbranch"))) double log(double);
-    #if __GLIBC__ > 2 || __GLIBC_MINOR__ >= 35
-    __attribute__((simd("notinbranch"))) double log1p(double);
-    #endif
-    #endif
-    #if MINIGRAD_SIMD_EXP
-    #define MINIGRAD_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
-    #else
-    #define MINIGRAD_TARGET_CLONES
-    #endif
-    MINIGRAD_TARGET_CLONES __attribute__((unused))
-    static void minigrad_expf_inplace(float *a, Py_ssize_t n) {
-        for (Py_ssize_t k = 0; k < n; k++) a[k] = expf(a[k]);
-    }
-    MINIGRAD_TARGET_CLONES __attribute__((unused))
-    static void minigrad_exp_inplace(double *a, Py_ssize_t n) {
-        for (Py_ssize_t k = 0; k < n; k++) a[k] = exp(a[k]);
-    }
-    MINIGRAD_TARGET_CLONES __attribute__((unused))
-    static void minigrad_expf_shifted(const float *x, float shift, float *out, Py_ssize_t n) {
-        for (Py_ssize_t k = 0; k < n; k++) out[k] = expf(x[k] - shift);
-    }
-    MINIGRAD_TARGET_CLONES __attribute__((unused))
-    static void minigrad_exp_shifted(const double *x, double shift, double *out, Py_ssize_t n) {
-        for (Py_ssize_t k = 0; k < n; k++) out[k] = exp(x[k] - shift);
-    }
-    """
     void minigrad_expf_inplace(float* a, Py_ssize_t n) noexcept nogil
     void minigrad_exp_inplace(double* a, Py_ssize_t n) noexcept nogil
     void minigrad_expf_shifted(const float* x, float shift, float* out, Py_ssize_t n) noexcept nogil
     void minigrad_exp_shifted(const double* x, double shift, double* out,
                               Py_ssize_t n) noexcept nogil
+    int minigrad_cpu_has_avx2_fma() noexcept nogil
 
 
 cdef inline floating typed_exp(floating x) noexcept nogil:
@@ -171,7 +130,7 @@ cdef inline double shift_by_max(const floating[::1] x, floating[::1] out) noexce
 
 
 cdef inline void exp_inplace(floating* a, Py_ssize_t n) noexcept nogil:
-    """a[k] = exp(a[k]) for the n entries from a, in a's precision (see the C at the top).
+    """a[k] = exp(a[k]) for the n entries from a, in a's precision (the loop is in _simd_math.h).
 
     A raw pointer, not a memoryview: the caller passes a whole block of rows of a 2-D array
     as one flat run (C-contiguous rows follow each other in memory).
@@ -184,7 +143,7 @@ cdef inline void exp_inplace(floating* a, Py_ssize_t n) noexcept nogil:
 
 cdef inline void exp_shifted(const floating* x, floating shift, floating* out,
                              Py_ssize_t n) noexcept nogil:
-    """out[k] = exp(x[k] - shift) for k < n, in x's precision (see the C at the top).
+    """out[k] = exp(x[k] - shift) for k < n, in x's precision (the loop is in _simd_math.h).
 
     One loop for a long row: the shift and the exp in one pass. (A short row gains more from
     shift_by_max row by row, then exp_inplace over a block of rows.) out must not overlap x.

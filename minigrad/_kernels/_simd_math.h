@@ -1,20 +1,31 @@
-/* Let gcc vectorise the loops that call exp and expf, without -ffast-math.
+/* The C the kernels share: vectorised exp and log without -ffast-math, and the CPU test.
  *
- * glibc (>= 2.22, x86-64) ships libmvec: SIMD versions of exp and expf that keep the IEEE
- * special cases (NaN in, NaN out; exp(-inf) = 0; exp(inf) = inf) and are accurate to a few
- * ulp. gcc calls them from a vectorised loop only when the scalar function is declared
- * with the simd attribute, which glibc's <math.h> does only under -ffast-math, a flag we
- * refuse (it changes NaN/inf results). So we declare the two functions we use ourselves.
+ * 1. glibc (>= 2.22, x86-64) ships libmvec: SIMD versions of exp, expf and log (and log1p
+ *    since 2.35) that keep the IEEE special cases (NaN in, NaN out; exp(-inf) = 0;
+ *    exp(inf) = inf; log(0) = -inf) and are accurate to a few ulp. gcc calls them from a
+ *    vectorised loop only when the scalar function is declared with the simd attribute,
+ *    which glibc's <math.h> does only under -ffast-math, a flag we refuse (it changes NaN/inf
+ *    results). So we declare the functions we use ourselves: softmax, cross-entropy, binary
+ *    cross-entropy and its logits form, kl_div are about 2x faster for it.
  *
- * Only for gcc on x86-64 with glibc: clang spells this differently, and other libcs and
- * architectures may not have these symbols. Everywhere else (or with
- * -DMINIGRAD_NO_SIMD_EXP) this header declares nothing and the loops call the scalar
- * exp, with the same results to rounding.
+ *    Only for gcc on x86-64 with glibc: clang spells this differently, and other libcs and
+ *    architectures may not have these symbols. Everywhere else (or with
+ *    -DMINIGRAD_NO_SIMD_EXP) nothing is declared and the loops call the scalar functions,
+ *    with the same results to rounding.
+ *
+ * 2. exp over a long run of numbers, as plain C loops: gcc vectorises them with the SIMD
+ *    width the module is compiled for (SSE2 in the baseline build: 4 floats at a time;
+ *    8 in the AVX2 build).
+ *
+ * 3. The CPU test: the kernel modules are compiled twice on x86-64 (setup.py), for any
+ *    x86-64 and with -mavx2 -mfma; minigrad/_kernels/__init__.py loads the AVX2 build where
+ *    minigrad_cpu_has_avx2_fma() says the CPU runs it. That is the one SIMD mechanism.
  */
 #ifndef MINIGRAD_SIMD_MATH_H
 #define MINIGRAD_SIMD_MATH_H
 
 #include <math.h> /* also defines __GLIBC__ where glibc is the C library */
+#include <stddef.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) \
     && defined(__x86_64__) && defined(__GLIBC__)                           \
@@ -22,9 +33,38 @@
     && !defined(MINIGRAD_NO_SIMD_EXP)
 __attribute__((simd("notinbranch"))) double exp(double);
 __attribute__((simd("notinbranch"))) float expf(float);
+__attribute__((simd("notinbranch"))) double log(double);
+#if __GLIBC__ > 2 || __GLIBC_MINOR__ >= 35
+__attribute__((simd("notinbranch"))) double log1p(double);
+#endif
 #define MINIGRAD_SIMD_EXP 1
 #else
 #define MINIGRAD_SIMD_EXP 0
 #endif
+
+/* (Py_ssize_t, as Cython passes it: ptrdiff_t has its size and sign.) */
+__attribute__((unused)) static void minigrad_expf_inplace(float *a, ptrdiff_t n) {
+    for (ptrdiff_t k = 0; k < n; k++) a[k] = expf(a[k]);
+}
+__attribute__((unused)) static void minigrad_exp_inplace(double *a, ptrdiff_t n) {
+    for (ptrdiff_t k = 0; k < n; k++) a[k] = exp(a[k]);
+}
+__attribute__((unused)) static void minigrad_expf_shifted(const float *x, float shift, float *out,
+                                                          ptrdiff_t n) {
+    for (ptrdiff_t k = 0; k < n; k++) out[k] = expf(x[k] - shift);
+}
+__attribute__((unused)) static void minigrad_exp_shifted(const double *x, double shift, double *out,
+                                                         ptrdiff_t n) {
+    for (ptrdiff_t k = 0; k < n; k++) out[k] = exp(x[k] - shift);
+}
+
+__attribute__((unused)) static int minigrad_cpu_has_avx2_fma(void) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
 
 #endif /* MINIGRAD_SIMD_MATH_H */

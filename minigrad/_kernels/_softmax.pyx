@@ -18,29 +18,15 @@ gives a row of NaN; a -inf logit among finite ones gets probability 0.
 from cython cimport floating
 from libc.math cimport log
 
-from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, row_dot, row_max, row_sum,
-                                      typed_exp)
+from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, minigrad_cpu_has_avx2_fma, row_dot,
+                                      row_max, row_sum, typed_exp)
 
 SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorised exp
 
 
-cdef extern from *:
-    """
-    static int minigrad_cpu_avx2_fma(void) {
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    #else
-        return 0;
-    #endif
-    }
-    """
-    int minigrad_cpu_avx2_fma() noexcept nogil
-
-
 def cpu_has_avx2_fma():
     """True when this CPU has AVX2 and FMA, so it can run the *_avx2 kernel modules."""
-    return bool(minigrad_cpu_avx2_fma())
+    return bool(minigrad_cpu_has_avx2_fma())
 
 
 # ---- one row at a time -------------------------------------------------------------------
@@ -48,9 +34,9 @@ def cpu_has_avx2_fma():
 cdef inline double _exp_shifted(const floating[::1] x, floating shift, floating[::1] out) noexcept nogil:
     """out[k] = exp(x[k] - shift); returns sum_k out[k].
 
-    The exps run in _math.pxd's exp_shifted, which gcc compiles for AVX2 and for plain
-    x86-64 and picks from the CPU at load time. The sum is a second pass over `out`: a
-    loop of exps vectorises, one that also accumulates a sum does not.
+    The exps run in _math.pxd's exp_shifted: a plain C loop (_simd_math.h) that gcc
+    vectorises at the width of the build. The sum is a second pass over `out`: a loop of
+    exps vectorises, one that also accumulates a sum does not.
     """
     if x.shape[0] == 0:
         return 0.0
