@@ -66,6 +66,21 @@ def test_valid_calls_work(name):
 
 
 @pytest.mark.parametrize("name", LOSSES)
+def test_a_loss_runs_one_op_whatever_its_checks_do(name):
+    """The checks (shapes, ranges, softmax applied twice, ...) run on arrays, never through
+    Tensor ops: between an op made just before and the loss, the clock that numbers every
+    op run (recorded or not, `Function.seq`) moves by one."""
+    fn, make_input, make_target = LOSSES[name]
+    x, target = make_input().requires_grad_(), make_target()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SoftmaxTwiceWarning)  # probs34 as logits: warned, still one op
+        before = x * 1.0
+        loss = fn(x, target)
+    assert loss.grad_fn.seq == before.grad_fn.seq + 1
+    assert [node.name() for node, _ in loss.grad_fn.next_functions if node is not None] == ["AccumulateGrad"]
+
+
+@pytest.mark.parametrize("name", LOSSES)
 @pytest.mark.parametrize("bad", [np.zeros((3, 4)), [[0.0] * 4] * 3, 1.0])
 def test_input_must_be_a_tensor(no_kernel, name, bad):
     fn, _, make_target = LOSSES[name]
