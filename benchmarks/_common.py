@@ -92,7 +92,8 @@ def machine_lines():
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {torch_threads}",
         f"- Python {platform.python_version()} ({platform.system()} {platform.machine()}), "
         f"numpy {np.__version__}, torch {torch.__version__ if torch else NOT_INSTALLED}, "
-        f"minigrad {minigrad.__version__} (backend {minigrad._kernels.BACKEND}, {minigrad._kernels.SIMD} build), "
+        f"minigrad {minigrad.__version__} ({minigrad.config.config()['engine']} engine, backend "
+        f"{minigrad._kernels.BACKEND}, {minigrad._kernels.SIMD} SIMD build), "
         f"micrograd {version_of('micrograd')}, scikit-learn {version_of('scikit-learn', 'sklearn')}",
     ]
 

@@ -44,6 +44,7 @@ of `import minigrad` (and numpy, torch, micrograd for scale) in fresh interprete
 
     python benchmarks/bench_steps.py            # about a minute
     python benchmarks/bench_steps.py --quick    # a few seconds, for CI
+    MINIGRAD_PURE_PYTHON=1 python benchmarks/bench_steps.py --steps-only   # the uncompiled minigrad
 """
 import argparse
 import math
@@ -423,6 +424,7 @@ def main(argv=None, machine=True):
     parser.add_argument("--budget", type=float, default=1.0, help="seconds of rounds per lesson")
     parser.add_argument("--script-steps", type=int, default=None, help="steps of the end-to-end script (2000)")
     parser.add_argument("--import-repeats", type=int, default=None, help="fresh interpreters per module (7)")
+    parser.add_argument("--steps-only", action="store_true", help="only the step table (no script, no imports)")
     args = parser.parse_args(argv)
     torch = optional_import("torch")
     micrograd = optional_import("micrograd.engine")
@@ -457,6 +459,8 @@ def main(argv=None, machine=True):
             table.row(name, dtype, fmt(t["minigrad"]), fmt(t.get("torch")), micrograd_cell, fmt(t["numpy"]),
                       ratio(t.get("torch"), t["minigrad"]), ratio(t.get("micrograd"), t["minigrad"]),
                       ratio(t["minigrad"], t["numpy"]))
+    if args.steps_only:
+        return
 
     print(f"\nA lesson script end to end (float64, the lessons' code): build the data, model and "
           f"optimizer, then {script_steps:,} steps each recording loss.item(); in this process, after the "

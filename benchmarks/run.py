@@ -10,6 +10,9 @@ It prints the machine (CPU, threads, versions) once, then the tables of
                        a 2,000-step lesson script; the time of `import minigrad`
     bench_mlp.py       one epoch of an MLP on digits: minigrad, torch 1 and N threads, numpy;
                        train accuracy after 20 epochs from the same weights
+    pure               bench_steps.py's step table again, in a child interpreter with
+                       MINIGRAD_PURE_PYTHON=1: the uncompiled minigrad (an install without a
+                       C compiler) against torch
 
 all in this one process (torch is imported once). torch, micrograd and scikit-learn are
 optional (`pip install ".[bench]"`): a column whose framework is missing says so.
@@ -18,6 +21,7 @@ optional (`pip install ".[bench]"`): a column whose framework is missing says so
 import argparse
 import datetime
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -28,6 +32,7 @@ SECTIONS = {
     "kernels": ("Kernels: fused loss/softmax forward + backward", "bench_kernels"),
     "steps": ("One training step of each lesson", "bench_steps"),
     "mlp": ("MLP on digits", "bench_mlp"),
+    "pure": ("The lesson steps uncompiled (MINIGRAD_PURE_PYTHON=1)", "bench_steps"),
 }
 
 # --quick: every table, each row from a few short rounds, on small shapes only.
@@ -35,7 +40,18 @@ QUICK_ARGS = {
     "kernels": ["--shapes", "4x3", "64x10", "--budget", "0", "--rounds", "3", "--round-ms", "0.5"],
     "steps": ["--quick"],
     "mlp": ["--quick"],
+    "pure": ["--quick"],
 }
+
+
+def run_uncompiled(module_name, argv):
+    """Run benchmarks/<module_name>.py --steps-only with MINIGRAD_PURE_PYTHON=1, printing its report."""
+    env = {**os.environ, "MINIGRAD_PURE_PYTHON": "1", "PYTHONWARNINGS": "ignore::UserWarning"}
+    result = subprocess.run([sys.executable, os.path.join(HERE, f"{module_name}.py"), "--steps-only", *argv],
+                            env=env, capture_output=True, text=True)
+    print(result.stdout, end="")
+    if result.returncode != 0:
+        raise RuntimeError(f"{module_name}.py uncompiled failed:\n{result.stderr}")
 
 
 def main(argv=None):
@@ -61,8 +77,11 @@ def main(argv=None):
         title, module_name = SECTIONS[key]
         print(f"## {title} (`benchmarks/{module_name}.py`)\n", flush=True)
         try:
-            module = __import__(module_name)
-            module.main(QUICK_ARGS[key] if args.quick else [], machine=False)
+            if key == "pure":  # a child interpreter: this one has loaded the compiled minigrad
+                run_uncompiled(module_name, QUICK_ARGS[key] if args.quick else [])
+            else:
+                module = __import__(module_name)
+                module.main(QUICK_ARGS[key] if args.quick else [], machine=False)
         except Exception:  # noqa: BLE001 - report it, run the other benchmarks, fail at the end
             traceback.print_exc()
             print(f"\n**{module_name} FAILED** (traceback above)")
