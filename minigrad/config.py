@@ -5,7 +5,8 @@ minigrad is written in Python and, when installed with a C compiler, compiled: i
 ENGINE in setup.py) become C extension modules, built from the same files you read. The
 compiled and the interpreted minigrad give the same results; the compiled one is faster.
 
-Two ways to run the interpreted one:
+Two ways to run the interpreted one (add MINIGRAD_BACKEND=cython to the second to keep the
+compiled kernels under the interpreted engine):
 - install it so: `MINIGRAD_PURE_PYTHON=1 pip install .` (or any install without a working C
   compiler) compiles nothing and uses the numpy twins of the kernels (_kernels/reference.py);
 - run it so: with MINIGRAD_PURE_PYTHON=1 set when Python starts, `import minigrad` loads the
@@ -156,8 +157,8 @@ def config():
         "simd": _kernels.SIMD,
         "blas": f"{blas} {blas_version}",
         "blas threads": threads,
-        "MINIGRAD_PURE_PYTHON": os.environ.get("MINIGRAD_PURE_PYTHON", ""),
-        "MINIGRAD_BACKEND": os.environ.get("MINIGRAD_BACKEND", ""),
+        "MINIGRAD_PURE_PYTHON": os.environ.get("MINIGRAD_PURE_PYTHON", "(unset)"),
+        "MINIGRAD_BACKEND": os.environ.get("MINIGRAD_BACKEND", "(unset)"),
     }
 
 

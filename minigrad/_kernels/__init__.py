@@ -12,7 +12,8 @@ read once at import, picks which one the rest of minigrad calls:
                               (an install without a C compiler; minigrad warns at import)
 
 `BACKEND` holds the name chosen and `COMPILED` whether the compiled kernels loaded.
-MINIGRAD_PURE_PYTHON=1 at run time means the numpy twins too (see minigrad/config.py).
+MINIGRAD_PURE_PYTHON=1 at run time means the numpy twins too (see minigrad/config.py),
+unless MINIGRAD_BACKEND=cython is set with it.
 
 On x86-64 the compiled kernels exist in two builds of the same source: `_softmax`/`_loss`
 for any x86-64, and `_softmax_avx2`/`_loss_avx2` (-mavx2 -mfma, twice the SIMD width) for
@@ -32,10 +33,10 @@ if _requested not in BACKENDS + ("",):
     raise ValueError(f"MINIGRAD_BACKEND must be one of {', '.join(map(repr, BACKENDS))} "
                      f"(or unset: the compiled kernels where they are built); got {_requested!r}")
 
-# MINIGRAD_PURE_PYTHON=1 at run time: the numpy twins, even where compiled kernels are built.
-COMPILED = os.environ.get("MINIGRAD_PURE_PYTHON") != "1"
-if not COMPILED and _requested == "cython":
-    raise ValueError("MINIGRAD_BACKEND=cython and MINIGRAD_PURE_PYTHON=1 contradict each other: unset one")
+# MINIGRAD_PURE_PYTHON=1 at run time: the numpy twins, even where compiled kernels are built,
+# unless MINIGRAD_BACKEND=cython asks for them too (the interpreted engine on compiled kernels:
+# what compiling the engine alone buys).
+COMPILED = os.environ.get("MINIGRAD_PURE_PYTHON") != "1" or _requested == "cython"
 if COMPILED:
     try:
         import minigrad._kernels._softmax as _softmax  # (`from . import` would blame a circular import)
