@@ -6,7 +6,7 @@ that calls it, with no Python object in sight. Reductions over a row return a do
 whatever the array's dtype: a long sum is where rounding errors pile up.
 """
 from cython cimport floating
-from libc.math cimport INFINITY, exp, expf, log1p
+from libc.math cimport INFINITY, exp, expf, fabs, fabsf, log, log1p, log1pf, logf
 
 # The C side of the kernels, in one header (see it): glibc's vectorised exp, expf, log and
 # log1p declared to gcc where that is safe, so that loops calling them vectorise; exp over a
@@ -31,6 +31,30 @@ cdef inline floating typed_exp(floating x) noexcept nogil:
         return expf(x)
     else:
         return exp(x)
+
+
+cdef inline floating typed_log(floating x) noexcept nogil:
+    """log(x) in the precision of x (logf for float32), as typed_exp."""
+    if floating is float:
+        return logf(x)
+    else:
+        return log(x)
+
+
+cdef inline floating typed_log1p(floating x) noexcept nogil:
+    """log(1 + x) in the precision of x (log1pf for float32), as typed_exp."""
+    if floating is float:
+        return log1pf(x)
+    else:
+        return log1p(x)
+
+
+cdef inline floating typed_fabs(floating x) noexcept nogil:
+    """|x| in the precision of x (fabs would take a float32 through double)."""
+    if floating is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
 
 
 # ---- reductions over one row ---------------------------------------------------------------

@@ -1,12 +1,13 @@
 /* The C the kernels share: vectorised exp and log without -ffast-math, and the CPU test.
  *
- * 1. glibc (>= 2.22, x86-64) ships libmvec: SIMD versions of exp, expf and log (and log1p
- *    since 2.35) that keep the IEEE special cases (NaN in, NaN out; exp(-inf) = 0;
+ * 1. glibc (>= 2.22, x86-64) ships libmvec: SIMD versions of exp, expf, log and logf (and
+ *    log1p, log1pf since 2.35) that keep the IEEE special cases (NaN in, NaN out; exp(-inf) = 0;
  *    exp(inf) = inf; log(0) = -inf) and are accurate to a few ulp. gcc calls them from a
  *    vectorised loop only when the scalar function is declared with the simd attribute,
  *    which glibc's <math.h> does only under -ffast-math, a flag we refuse (it changes NaN/inf
  *    results). So we declare the functions we use ourselves: softmax, cross-entropy, binary
- *    cross-entropy and its logits form, kl_div are about 2x faster for it.
+ *    cross-entropy and its logits form, kl_div are about 2x faster for it (and the float32
+ *    losses twice more for their float versions).
  *
  *    Only for gcc on x86-64 with glibc: clang spells this differently, and other libcs and
  *    architectures may not have these symbols. Everywhere else (or with
@@ -34,8 +35,10 @@
 __attribute__((simd("notinbranch"))) double exp(double);
 __attribute__((simd("notinbranch"))) float expf(float);
 __attribute__((simd("notinbranch"))) double log(double);
+__attribute__((simd("notinbranch"))) float logf(float);
 #if __GLIBC__ > 2 || __GLIBC_MINOR__ >= 35
 __attribute__((simd("notinbranch"))) double log1p(double);
+__attribute__((simd("notinbranch"))) float log1pf(float);
 #endif
 #define MINIGRAD_SIMD_EXP 1
 #else
