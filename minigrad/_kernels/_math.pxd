@@ -18,6 +18,7 @@ cdef extern from "_simd_math.h":
     void minigrad_expf_shifted(const float* x, float shift, float* out, Py_ssize_t n) noexcept nogil
     void minigrad_exp_shifted(const double* x, double shift, double* out,
                               Py_ssize_t n) noexcept nogil
+    void minigrad_log_inplace(double* a, Py_ssize_t n) noexcept nogil
     int minigrad_cpu_has_avx2_fma() noexcept nogil
 
 

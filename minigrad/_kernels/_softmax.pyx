@@ -18,8 +18,12 @@ gives a row of NaN; a -inf logit among finite ones gets probability 0.
 from cython cimport floating
 from libc.math cimport log
 
-from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, minigrad_cpu_has_avx2_fma, row_dot,
-                                      row_max, row_sum, typed_exp)
+from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, minigrad_cpu_has_avx2_fma,
+                                      minigrad_log_inplace, row_dot, row_max, row_sum, typed_exp)
+
+cdef enum:
+    BLOCK = 2048    # entries per block of log_softmax rows (8 or 16 KiB: stays in L1)
+    LONG_ROW = 128  # from this many classes on, log_softmax runs row by row
 
 SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorised exp
 
@@ -53,14 +57,46 @@ cdef inline void _softmax_row(const floating[::1] x, floating[::1] out) noexcept
         out[k] = out[k] * scale
 
 
-cdef inline void _log_softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
-    """Log-softmax of one row, as (x - max) - log(sum(exp(x - max))): never log(softmax(x)),
+cdef void _log_softmax(const floating[:, ::1] x, floating[:, ::1] out) noexcept nogil:
+    """Log-softmax of each row, as (x - max) - log(sum(exp(x - max))): never log(softmax(x)),
     which gives -inf as soon as a probability underflows to 0. `out` holds the
-    exponentials meanwhile."""
-    cdef Py_ssize_t k, n_classes = x.shape[0]
+    exponentials meanwhile.
+
+    Rows shorter than LONG_ROW go in blocks of about BLOCK entries: each row's max and sum
+    of exponentials, then the logs of the block's sums in one vectorised call (a scalar log
+    per row cost a tenth of the kernel at C = 100), then each row's result. Longer rows go
+    one by one (_log_softmax_row): the blocks made (8192, 1000) 20% slower."""
+    cdef Py_ssize_t block, i, i0, i1, n = x.shape[0], n_classes = x.shape[1]
+    cdef Py_ssize_t rows = max(1, BLOCK // max(n_classes, 1))
+    cdef double maxes[BLOCK]
+    cdef double log_sums[BLOCK]
+    if n_classes >= LONG_ROW:
+        for i in range(n):
+            _log_softmax_row(x[i], out[i])
+        return
+    for block in range((n + rows - 1) // rows):
+        i0 = block * rows
+        i1 = min(i0 + rows, n)
+        for i in range(i0, i1):
+            maxes[i - i0] = row_max(x[i])
+            log_sums[i - i0] = _exp_shifted(x[i], <floating> maxes[i - i0], out[i])
+        minigrad_log_inplace(log_sums, i1 - i0)
+        for i in range(i0, i1):  # one of the entries: the cast of the max is exact
+            _subtract(x[i], <floating> maxes[i - i0], <floating> log_sums[i - i0], out[i])
+
+
+cdef inline void _log_softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
+    """One long row of _log_softmax, with its own scalar log."""
     cdef floating m = <floating> row_max(x)  # one of the entries: the cast is exact
-    cdef floating log_total = <floating> log(_exp_shifted(x, m, out))
-    for k in range(n_classes):
+    _subtract(x, m, <floating> log(_exp_shifted(x, m, out)), out)
+
+
+cdef inline void _subtract(const floating[::1] x, floating m, floating log_total,
+                           floating[::1] out) noexcept nogil:
+    """out[k] = (x[k] - m) - log_total: one row of _log_softmax (a row loop, which gcc
+    vectorises; indexing the 2-D arrays in place of it made long rows 20% slower)."""
+    cdef Py_ssize_t k
+    for k in range(x.shape[0]):
         out[k] = (x[k] - m) - log_total
 
 
@@ -126,15 +162,16 @@ cdef int _each_row(Row op, str func, str a_name, const floating[:, ::1] a,
     _check_shapes(func, a, a_name, out, "out")
     cdef Py_ssize_t i
     with nogil:
-        for i in range(a.shape[0]):
-            if Row is _Softmax:
-                _softmax_row(a[i], out[i])
-            elif Row is _LogSoftmax:
-                _log_softmax_row(a[i], out[i])
-            elif Row is _SoftmaxBackward:
-                _softmax_backward_row(a[i], grad[i], out[i])
-            else:
-                _log_softmax_backward_row(a[i], grad[i], out[i])
+        if Row is _LogSoftmax:  # in blocks of rows (see _log_softmax)
+            _log_softmax(a, out)
+        else:
+            for i in range(a.shape[0]):
+                if Row is _Softmax:
+                    _softmax_row(a[i], out[i])
+                elif Row is _SoftmaxBackward:
+                    _softmax_backward_row(a[i], grad[i], out[i])
+                else:
+                    _log_softmax_backward_row(a[i], grad[i], out[i])
     return 0
 
 
@@ -146,7 +183,7 @@ def softmax_forward(const floating[:, ::1] x,  # IN  (n, C) logits
 
 def log_softmax_forward(const floating[:, ::1] x,  # IN  (n, C) logits
                         floating[:, ::1] out):     # OUT (n, C) log-probabilities
-    """The math: minigrad.ops.softmax.LogSoftmax, along the last axis. See _log_softmax_row."""
+    """The math: minigrad.ops.softmax.LogSoftmax, along the last axis. See _log_softmax."""
     _each_row(LOG_SOFTMAX, "log_softmax_forward", "x", x, out)
 
 
