@@ -26,7 +26,8 @@ float32 inputs hit the kinks where torch does; the element-wise losses made of e
 (binary_cross_entropy, its logits form, kl_div) are computed in the inputs' dtype, as torch
 computes them (float32: expf, logf, log1pf, twice as fast as in double); and the entries of
 cross_entropy's rows (exp, the gradient) are computed in the array's dtype, as in
-_softmax.pyx. Sums over samples, and the class losses' per-row losses, are in double. The numpy twin of each kernel, with the same signature, is in reference.py.
+_softmax.pyx. Sums over samples, and the class losses' per-row losses, are in double. The
+numpy twin of each kernel, with the same signature, is in reference.py.
 """
 from cython cimport floating
 from cython.view cimport array as cython_array
@@ -569,8 +570,8 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
     Rows are processed in blocks of about BLOCK entries: shift each row by its max, exp of
     the whole block at once (a vectorised exp needs long runs, and 10-class rows are not),
     the row sums and their logs (one vectorised log for the block: a scalar log per row
-    cost a tenth of the kernel at C = 100), then the losses and gradients row by row. Rows of LONG_ROW classes or more are
-    long enough: their shift and exp are one loop.
+    cost a tenth of the kernel at C = 100), then the losses and gradients row by row. Rows
+    of LONG_ROW classes or more are long enough: their shift and exp are one loop.
     """
     _check_classes("cross_entropy", x, target.shape[0], weight, loss_out, grad_out)
     cdef Py_ssize_t n = x.shape[0], n_classes = x.shape[1]
