@@ -582,7 +582,9 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
     cdef Py_ssize_t rows = max(1, BLOCK // max(n_classes, 1))  # rows per block
     cdef Py_ssize_t block, i, i0, i1, t, base
     cdef double w_t, w_sum, m, log_sum_exp, sum_exp, l
-    cdef double maxes[BLOCK], sums[BLOCK], log_sums[BLOCK]  # per row of a block
+    cdef double maxes[BLOCK]     # per row of a block: the max, the sum of exps and its log
+    cdef double sums[BLOCK]
+    cdef double log_sums[BLOCK]
     cdef floating[:, ::1] work   # exp(x - max) of a block: grad_out's rows, or scratch
     if mean:
         with nogil:
