@@ -232,7 +232,8 @@ def assert_results_close(actual, expected, dtype, terms=1):
         assert_close(grad, grad_expected, dtype, scale_of=growth * magnitude(grad_expected))
     # The total may cancel (kl_div's terms have both signs): its rounding scales with the
     # sum of the magnitudes of the losses, and with their number in float32 (torch's sum).
-    scale_of = [total_expected] if loss_expected is None else [np.abs(loss_expected).sum()]
+    scale_of = ([total_expected] if loss_expected is None
+                else [np.abs(loss_expected).sum(dtype=np.float64)])
     if dtype == np.float32 and loss_expected is not None:
         scale_of = [scale_of[0] * max(1.0, np.sqrt(len(loss_expected)))]
     assert_close(total, total_expected, dtype, scale_of=scale_of)
@@ -423,6 +424,56 @@ def test_huge_logits_binary_cross_entropy_with_logits(torch, impl, dtype):
         assert np.isfinite(actual[1]).all() and np.isfinite(actual[2]).all()
         assert_results_close(actual, run_torch(torch, "binary_cross_entropy_with_logits", args),
                              dtype)
+
+
+# The losses made of exp and log compute in the inputs' dtype, as torch (float32: expf, logf,
+# log1pf); float32 inputs at their extremes must still give torch's numbers, NaN and inf.
+FLOAT32_LOGITS = [0.0, -0.0, 1e-30, -1e-30, 1e-7, 17.0, -17.0, 88.0, -88.0, 104.0, -104.0,
+                  1e4, -1e4, 1e30, -1e30, INF, -INF, NAN]  # 1e30: torch's float32 sum is finite
+FLOAT32_PROBS = [0.0, 1.0, 0.5, 1e-30, 1e-7, 1 - 2**-24, 2**-24, 0.25]
+
+
+@st.composite
+def float32_extremes(draw, name, option):
+    """The arguments of `name` with float32 inputs: ordinary values of a drawn size, and
+    extremes (FLOAT32_LOGITS, FLOAT32_PROBS) in a drawn share of the entries."""
+    n = draw(st.integers(1, 600))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    big = draw(st.sampled_from([1.0, 30.0, 1e4]))
+    share = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+
+    def mix(ordinary, extremes):
+        return np.where(rng.random(n) < share, rng.choice(extremes, n), ordinary).astype(np.float32)
+
+    if name == "binary_cross_entropy_with_logits":
+        x = mix(rng.standard_normal(n) * big, FLOAT32_LOGITS)
+        y = mix(rng.random(n), FLOAT32_PROBS)
+        w, pw = (rng.uniform(0, 4, n).astype(np.float32) if o else None for o in option)
+        return x, y, w, pw
+    if name == "binary_cross_entropy":
+        w = rng.uniform(0, 4, n).astype(np.float32) if option[0] else None
+        return mix(rng.random(n), FLOAT32_PROBS), mix(rng.random(n), FLOAT32_PROBS), w
+    log_q = [0.0, -1e-30, -17.0, -104.0, -1e4, -INF]
+    x = mix(-np.abs(rng.standard_normal(n)) * big, log_q)
+    t = mix(-np.abs(rng.standard_normal(n)) * big, log_q) if option[0] \
+        else mix(rng.random(n), FLOAT32_PROBS)
+    return x, t, option[0]
+
+
+FLOAT32_CASES = [("binary_cross_entropy_with_logits", (w, pw)) for w in (False, True)
+                 for pw in (False, True)] + [("binary_cross_entropy", (False,)),
+                                             ("binary_cross_entropy", (True,)),
+                                             ("kl_div", (False,)), ("kl_div", (True,))]
+
+
+@impls
+@pytest.mark.parametrize("name, option", FLOAT32_CASES, ids=[f"{n}-{o}" for n, o in FLOAT32_CASES])
+@settings(deadline=None, max_examples=30)
+@given(data=st.data())
+def test_float32_extremes_match_torch(torch, impl, name, option, data):
+    args = data.draw(float32_extremes(name, option))
+    assert_results_close(run(impl, name, args, np.float32), run_torch(torch, name, args),
+                         np.float32)
 
 
 SPECIAL_ROWS = [

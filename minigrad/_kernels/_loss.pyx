@@ -20,19 +20,23 @@ shapes, labels in [0, C) or equal to ignore_index. The kernels run without bound
 so they check the shapes once more before their loop and raise ValueError on a mismatch.
 
 The math of one sample is a `cdef inline ... noexcept nogil` helper working in double; the
-loops run inside `with nogil:`. Two exceptions follow torch on purpose: a difference that
+loops run inside `with nogil:`. Three exceptions follow torch on purpose: a difference that
 decides a kink (x - y, margin - y s, margin - x_t + x_j) is formed in the inputs' dtype, so
-float32 inputs hit the kinks where torch does; and the entries of cross_entropy's rows (exp,
-the gradient) are computed in the array's dtype, as in _softmax.pyx, with the sums and the
-loss in double. The numpy twin of each kernel, with the same signature, is in reference.py.
+float32 inputs hit the kinks where torch does; the element-wise losses made of exp and log
+(binary_cross_entropy, its logits form, kl_div) are computed in the inputs' dtype, as torch
+computes them (float32: expf, logf, log1pf, twice as fast as in double); and the entries of
+cross_entropy's rows (exp, the gradient) are computed in the array's dtype, as in
+_softmax.pyx. Sums over samples, and the class losses' per-row losses, are in double. The
+numpy twin of each kernel, with the same signature, is in reference.py.
 """
 from cython cimport floating
 from cython.view cimport array as cython_array
-from libc.math cimport NAN, exp, fabs, log, log1p
+from libc.math cimport NAN, fabs, log
 from libc.stdint cimport int64_t
 
-from minigrad._kernels._math cimport (exp_inplace, exp_shifted, fill_zero, row_max, row_sum,
-                                      shift_by_max, sign)
+from minigrad._kernels._math cimport (exp_inplace, exp_shifted, fill_zero, minigrad_log_inplace,
+                                      row_max, row_sum, shift_by_max, sign, typed_exp,
+                                      typed_fabs, typed_log, typed_log1p)
 
 cdef enum:
     CHUNK = 256     # samples per chunk of an element-wise loss (their losses: 2 KiB of doubles)
@@ -123,20 +127,27 @@ cdef inline LossGrad _smooth_l1(double z, double beta) noexcept nogil:
                     sign(z) if outside else z / beta)
 
 
-cdef inline LossGrad _bce(double p, double y, double w) noexcept nogil:
+# The next four compute in `floating`, the inputs' dtype, as torch does: a float32 input runs
+# expf, logf and log1pf, which do twice as many entries per SIMD instruction as their double
+# versions. The constant 1 is a `floating` variable, `one`: Cython writes a literal 1 or 1.0
+# as C's double 1.0, which would turn a float32 expression into a double one. Their loss and
+# gradient are then widened to LossGrad's doubles, exactly, for the sums.
+
+cdef inline LossGrad _bce(floating p, floating y, floating w) noexcept nogil:
     """The math: minigrad.ops.loss.BinaryCrossEntropy. log(1 - p) is log1p(-p), as in torch,
     so a tiny p keeps its digits."""
-    cdef double log_p = log(p), log_1mp = log1p(-p), d = p * (1.0 - p)
-    if log_p < -100.0:  # clamps written so that NaN passes, as torch's std::max
-        log_p = -100.0
-    if log_1mp < -100.0:
-        log_1mp = -100.0
-    if d < BCE_EPSILON:
-        d = BCE_EPSILON
-    return LossGrad(((y - 1.0) * log_1mp - y * log_p) * w, (p - y) / d * w)
+    cdef floating one = 1
+    cdef floating log_p = typed_log(p), log_1mp = typed_log1p(-p), d = p * (one - p)
+    if log_p < -100:  # clamps written so that NaN passes, as torch's std::max
+        log_p = -100
+    if log_1mp < -100:
+        log_1mp = -100
+    if d < <floating> BCE_EPSILON:
+        d = <floating> BCE_EPSILON
+    return LossGrad(((y - one) * log_1mp - y * log_p) * w, (p - y) / d * w)
 
 
-cdef inline LossGrad _bce_logits(double x, double y, double w, double pw,
+cdef inline LossGrad _bce_logits(floating x, floating y, floating w, floating pw,
                                  bint has_pos_weight) noexcept nogil:
     """The math: minigrad.ops.loss.BinaryCrossEntropyWithLogits.
 
@@ -144,23 +155,25 @@ cdef inline LossGrad _bce_logits(double x, double y, double w, double pw,
     sigmoid(x) = 1 / (1 + z) (x >= 0) or z / (1 + z) (x < 0) never overflow.
     Without pos_weight c is exactly 1, as in torch: (1 - 1) y would be NaN for y = +-inf.
     """
-    cdef double z = exp(-fabs(x))
-    cdef double c = 1.0 + (pw - 1.0) * y if has_pos_weight else 1.0
-    cdef double log_sigmoid = (x if x < 0 else 0.0) - log1p(z)
-    cdef double sigmoid = (1.0 if x >= 0 else z) / (1.0 + z)
-    return LossGrad(w * ((1.0 - y) * x - c * log_sigmoid), w * (c * sigmoid - pw * y))
+    cdef floating one = 1, zero = 0
+    cdef floating z = typed_exp(-typed_fabs(x))
+    cdef floating c = one + (pw - one) * y if has_pos_weight else one
+    cdef floating log_sigmoid = (x if x < 0 else zero) - typed_log1p(z)
+    cdef floating sigmoid = (one if x >= 0 else z) / (one + z)
+    return LossGrad(w * ((one - y) * x - c * log_sigmoid), w * (c * sigmoid - pw * y))
 
 
-cdef inline LossGrad _kl(double x, double t) noexcept nogil:
+cdef inline LossGrad _kl(floating x, floating t) noexcept nogil:
     """The math: minigrad.ops.loss.KLDiv, log_target=False. 0 log 0 = 0 (torch.xlogy); a
     negative or NaN target gives NaN."""
-    cdef double t_log_t = 0.0 if t == 0 else t * log(t)
+    cdef floating zero = 0
+    cdef floating t_log_t = zero if t == 0 else t * typed_log(t)
     return LossGrad(t_log_t - t * x, -t)
 
 
-cdef inline LossGrad _kl_log_target(double x, double t) noexcept nogil:
+cdef inline LossGrad _kl_log_target(floating x, floating t) noexcept nogil:
     """The math: minigrad.ops.loss.KLDiv, log_target=True."""
-    cdef double p = exp(t)
+    cdef floating p = typed_exp(t)
     return LossGrad(p * (t - x), -p)
 
 
@@ -213,7 +226,7 @@ ctypedef fused Loss:
     _Hinge
 
 
-cdef inline LossGrad _element(Loss kind, floating a, floating b, double w, double pw,
+cdef inline LossGrad _element(Loss kind, floating a, floating b, floating w, floating pw,
                               bint has_pos_weight, double param) noexcept nogil:
     """One sample of the loss `kind` names: a is the first input (prediction, probability,
     logit, log q or score), b the second (target or label), w and pw its weights (1
@@ -241,18 +254,38 @@ cdef inline LossGrad _element(Loss kind, floating a, floating b, double w, doubl
 
 cdef inline double _flush(const double* losses, Py_ssize_t m, floating[::1] loss_out,
                           Py_ssize_t start, bint want_loss) noexcept nogil:
-    """Copy a chunk's m losses to loss_out[start:start + m] (if wanted); return their sum."""
-    cdef Py_ssize_t k
-    cdef double s0 = 0.0, s1 = 0.0
+    """Copy a chunk's m losses to loss_out[start:start + m] (if wanted); return their sum.
+
+    The sum keeps 8 running lanes, as _math.pxd's row_sum: the same addition on 8
+    independent numbers, which gcc turns into SIMD (one running sum waits for each addition
+    in turn, and cost as much as the float32 loss itself)."""
+    cdef Py_ssize_t k, j, m8 = m - m % 8
+    cdef double lane[8]
+    cdef double s = 0.0
     if want_loss:
         for k in range(m):
             loss_out[start + k] = <floating> losses[k]
-    for k in range(0, m - 1, 2):  # two running sums: twice as many additions in flight
-        s0 += losses[k]
-        s1 += losses[k + 1]
-    if m % 2:
-        s0 += losses[m - 1]
-    return s0 + s1
+    for j in range(8):
+        lane[j] = 0.0
+    for k in range(0, m8, 8):
+        for j in range(8):
+            lane[j] += losses[k + j]
+    for k in range(m8, m):
+        s += losses[k]
+    return s + (((lane[0] + lane[1]) + (lane[2] + lane[3]))
+                + ((lane[4] + lane[5]) + (lane[6] + lane[7])))
+
+
+cdef inline floating _scaled(Loss kind, double grad, double scale,
+                             floating scale_) noexcept nogil:
+    """grad * scale, stored in floating. The losses computed in the inputs' dtype (_bce,
+    _bce_logits, _kl, _kl_log_target) multiply in it too, by scale_ = scale rounded to that
+    dtype, as torch multiplies by its float32 1/n: in float32 8 entries per AVX2
+    instruction instead of 4. The others keep one rounding, of the double product."""
+    if Loss is _Bce or Loss is _BceLogits or Loss is _Kl or Loss is _KlLogTarget:
+        return <floating> grad * scale_
+    else:
+        return <floating> (grad * scale)
 
 
 cdef double _elementwise(Loss kind, str func, const floating[::1] a, const floating[::1] b,
@@ -277,6 +310,7 @@ cdef double _elementwise(Loss kind, str func, const floating[::1] a, const float
     cdef bint has_weight = weight is not None, has_pos_weight = pos_weight is not None
     cdef Py_ssize_t chunk, start, i, m
     cdef double total = 0.0
+    cdef floating scale_ = <floating> scale
     cdef double losses[CHUNK]
     cdef LossGrad r
     with nogil:
@@ -288,16 +322,16 @@ cdef double _elementwise(Loss kind, str func, const floating[::1] a, const float
             if want_grad:
                 for i in range(m):
                     r = _element(kind, a[start + i], b[start + i],
-                                 weight[start + i] if has_weight else 1.0,
-                                 pos_weight[start + i] if has_pos_weight else 1.0,
+                                 weight[start + i] if has_weight else 1,
+                                 pos_weight[start + i] if has_pos_weight else 1,
                                  has_pos_weight, param)
                     losses[i] = r.loss
-                    grad_out[start + i] = <floating> (r.grad * scale)
+                    grad_out[start + i] = _scaled(kind, r.grad, scale, scale_)
             else:
                 for i in range(m):
                     losses[i] = _element(kind, a[start + i], b[start + i],
-                                         weight[start + i] if has_weight else 1.0,
-                                         pos_weight[start + i] if has_pos_weight else 1.0,
+                                         weight[start + i] if has_weight else 1,
+                                         pos_weight[start + i] if has_pos_weight else 1,
                                          has_pos_weight, param).loss
             total += _flush(losses, m, loss_out, start, want_loss)
     return total
@@ -535,8 +569,9 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
 
     Rows are processed in blocks of about BLOCK entries: shift each row by its max, exp of
     the whole block at once (a vectorised exp needs long runs, and 10-class rows are not),
-    then the sums, losses and gradients row by row. Rows of LONG_ROW classes or more are
-    long enough: their shift and exp are one loop.
+    the row sums and their logs (one vectorised log for the block: a scalar log per row
+    cost a tenth of the kernel at C = 100), then the losses and gradients row by row. Rows
+    of LONG_ROW classes or more are long enough: their shift and exp are one loop.
     """
     _check_classes("cross_entropy", x, target.shape[0], weight, loss_out, grad_out)
     cdef Py_ssize_t n = x.shape[0], n_classes = x.shape[1]
@@ -547,7 +582,9 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
     cdef Py_ssize_t rows = max(1, BLOCK // max(n_classes, 1))  # rows per block
     cdef Py_ssize_t block, i, i0, i1, t, base
     cdef double w_t, w_sum, m, log_sum_exp, sum_exp, l
-    cdef double maxes[BLOCK]
+    cdef double maxes[BLOCK]     # per row of a block: the max, the sum of exps and its log
+    cdef double sums[BLOCK]
+    cdef double log_sums[BLOCK]
     cdef floating[:, ::1] work   # exp(x - max) of a block: grad_out's rows, or scratch
     if mean:
         with nogil:
@@ -581,7 +618,11 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
                 for i in range(i0, i1):
                     maxes[i - i0] = shift_by_max(x[i], work[i - base])
                 exp_inplace(&work[i0 - base, 0], (i1 - i0) * n_classes)
-            for i in range(i0, i1):  # 3. per row: loss, gradient
+            for i in range(i0, i1):  # 3. the row sums, and their logs in one vectorised call
+                sums[i - i0] = row_sum(work[i - base])
+                log_sums[i - i0] = sums[i - i0]
+            minigrad_log_inplace(log_sums, i1 - i0)
+            for i in range(i0, i1):  # 4. per row: loss, gradient
                 t = target[i]
                 if t == ignore_index:
                     l = 0.0
@@ -590,8 +631,8 @@ def cross_entropy(const floating[:, ::1] x,     # IN  (n, C) logits
                 else:
                     m = maxes[i - i0]
                     w_t = weight[t] if has_weight else 1.0
-                    sum_exp = row_sum(work[i - base])
-                    log_sum_exp = log(sum_exp)
+                    sum_exp = sums[i - i0]
+                    log_sum_exp = log_sums[i - i0]
                     l = (1.0 - eps) * w_t * (log_sum_exp - (x[i, t] - m))
                     if eps > 0:
                         l += eps / n_classes * (w_sum * log_sum_exp

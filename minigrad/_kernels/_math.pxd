@@ -6,7 +6,7 @@ that calls it, with no Python object in sight. Reductions over a row return a do
 whatever the array's dtype: a long sum is where rounding errors pile up.
 """
 from cython cimport floating
-from libc.math cimport INFINITY, exp, expf, log1p
+from libc.math cimport INFINITY, exp, expf, fabs, fabsf, log, log1p, log1pf, logf
 
 # The C side of the kernels, in one header (see it): glibc's vectorised exp, expf, log and
 # log1p declared to gcc where that is safe, so that loops calling them vectorise; exp over a
@@ -18,6 +18,9 @@ cdef extern from "_simd_math.h":
     void minigrad_expf_shifted(const float* x, float shift, float* out, Py_ssize_t n) noexcept nogil
     void minigrad_exp_shifted(const double* x, double shift, double* out,
                               Py_ssize_t n) noexcept nogil
+    void minigrad_log_inplace(double* a, Py_ssize_t n) noexcept nogil
+    float minigrad_max_f(const float* x, Py_ssize_t n) noexcept nogil
+    double minigrad_max_d(const double* x, Py_ssize_t n) noexcept nogil
     int minigrad_cpu_has_avx2_fma() noexcept nogil
 
 
@@ -31,6 +34,30 @@ cdef inline floating typed_exp(floating x) noexcept nogil:
         return expf(x)
     else:
         return exp(x)
+
+
+cdef inline floating typed_log(floating x) noexcept nogil:
+    """log(x) in the precision of x (logf for float32), as typed_exp."""
+    if floating is float:
+        return logf(x)
+    else:
+        return log(x)
+
+
+cdef inline floating typed_log1p(floating x) noexcept nogil:
+    """log(1 + x) in the precision of x (log1pf for float32), as typed_exp."""
+    if floating is float:
+        return log1pf(x)
+    else:
+        return log1p(x)
+
+
+cdef inline floating typed_fabs(floating x) noexcept nogil:
+    """|x| in the precision of x (fabs would take a float32 through double)."""
+    if floating is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
 
 
 # ---- reductions over one row ---------------------------------------------------------------
@@ -48,23 +75,15 @@ cdef inline double row_max(const floating[::1] x) noexcept nogil:
     NaN entries are skipped (NaN > m is false), and the max of a row of -inf is -inf.
     Callers subtract the max before exp, so both cases still end in NaN, as in torch:
     a NaN entry turns the sum of exponentials into NaN, and -inf - (-inf) is NaN.
-    The lanes are in the row's own dtype: a max needs no rounding.
+    The lanes are in the row's own dtype: a max needs no rounding. (The loop is in
+    _simd_math.h, written with gcc's vector types: gcc does not vectorise it written here.)
     """
-    cdef Py_ssize_t k, j, n = x.shape[0], n8 = n - n % 8
-    cdef floating lane[8]
-    cdef floating m = -INFINITY
-    for j in range(8):
-        lane[j] = -INFINITY
-    for k in range(0, n8, 8):
-        for j in range(8):  # a select, not a branch: SIMD compare-and-blend
-            lane[j] = x[k + j] if x[k + j] > lane[j] else lane[j]
-    for k in range(n8, n):  # the last n % 8 entries
-        if x[k] > m:
-            m = x[k]
-    for j in range(8):
-        if lane[j] > m:
-            m = lane[j]
-    return m
+    if x.shape[0] == 0:
+        return -INFINITY
+    if floating is float:
+        return minigrad_max_f(&x[0], x.shape[0])
+    else:
+        return minigrad_max_d(&x[0], x.shape[0])
 
 
 cdef inline double row_sum(const floating[::1] x) noexcept nogil:

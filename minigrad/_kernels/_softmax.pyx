@@ -18,8 +18,13 @@ gives a row of NaN; a -inf logit among finite ones gets probability 0.
 from cython cimport floating
 from libc.math cimport log
 
-from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_shifted, minigrad_cpu_has_avx2_fma, row_dot,
-                                      row_max, row_sum, typed_exp)
+from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_inplace, exp_shifted,
+                                      minigrad_cpu_has_avx2_fma, minigrad_log_inplace, row_dot,
+                                      row_max, row_sum, shift_by_max, typed_exp)
+
+cdef enum:
+    BLOCK = 2048    # entries per block of short rows (8 or 16 KiB: stays in L1)
+    LONG_ROW = 128  # from this many classes on, rows go one by one
 
 SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorised exp
 
@@ -47,21 +52,30 @@ cdef inline double _exp_shifted(const floating[::1] x, floating shift, floating[
 cdef inline void _softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
     """Softmax of one row. Subtracting the row max changes nothing mathematically and makes
     the largest exponent 0, so exp cannot overflow for any finite input."""
-    cdef Py_ssize_t k, n_classes = x.shape[0]
-    cdef floating scale = <floating> (1.0 / _exp_shifted(x, <floating> row_max(x), out))
-    for k in range(n_classes):
-        out[k] = out[k] * scale
+    _scale(out, <floating> (1.0 / _exp_shifted(x, <floating> row_max(x), out)))
 
 
 cdef inline void _log_softmax_row(const floating[::1] x, floating[::1] out) noexcept nogil:
     """Log-softmax of one row, as (x - max) - log(sum(exp(x - max))): never log(softmax(x)),
     which gives -inf as soon as a probability underflows to 0. `out` holds the
     exponentials meanwhile."""
-    cdef Py_ssize_t k, n_classes = x.shape[0]
     cdef floating m = <floating> row_max(x)  # one of the entries: the cast is exact
-    cdef floating log_total = <floating> log(_exp_shifted(x, m, out))
-    for k in range(n_classes):
+    _subtract(x, m, <floating> log(_exp_shifted(x, m, out)), out)
+
+
+cdef inline void _subtract(const floating[::1] x, floating m, floating log_total,
+                           floating[::1] out) noexcept nogil:
+    """out[k] = (x[k] - m) - log_total: the end of a log-softmax row."""
+    cdef Py_ssize_t k
+    for k in range(x.shape[0]):
         out[k] = (x[k] - m) - log_total
+
+
+cdef inline void _scale(floating[::1] out, floating scale) noexcept nogil:
+    """out[k] *= scale: the end of a softmax row."""
+    cdef Py_ssize_t k
+    for k in range(out.shape[0]):
+        out[k] = out[k] * scale
 
 
 cdef inline void _softmax_backward_row(const floating[::1] y, const floating[::1] grad,
@@ -81,6 +95,15 @@ cdef inline void _log_softmax_backward_row(const floating[::1] y, const floating
     cdef floating total = <floating> row_sum(grad)
     for k in range(y.shape[0]):
         out[k] = grad[k] - typed_exp(y[k]) * total
+
+
+cdef inline void _log_softmax_backward_end(const floating[::1] grad,
+                                           floating[::1] out) noexcept nogil:
+    """_log_softmax_backward_row with exp(y) already in out."""
+    cdef Py_ssize_t k
+    cdef floating total = <floating> row_sum(grad)
+    for k in range(out.shape[0]):
+        out[k] = grad[k] - out[k] * total
 
 
 cdef int _check_shapes(str func, const floating[:, ::1] a, str a_name,
@@ -116,6 +139,43 @@ ctypedef fused Row:
     _LogSoftmaxBackward
 
 
+# ---- short rows: a block of rows at a time ---------------------------------------------------
+# A vectorised exp handles 8 entries per call (AVX2, float32): a row of 100 ends in 4 left
+# over, which cost a tenth of log_softmax at (1024, 100) in a 4-wide call of their own, and
+# each row's log was a scalar call. So rows shorter than LONG_ROW go in blocks of about
+# BLOCK entries, as cross_entropy's in _loss.pyx: each row shifted by its max, exp of the
+# whole block as one run, then the row sums (and their logs at once), then each row's end.
+# Long rows keep their own loop: blocks of them were slower at (8192, 1000).
+
+cdef void _blocks(Row op, const floating[:, ::1] a, floating[:, ::1] out,
+                  const floating[:, ::1] grad) noexcept nogil:
+    """`op` (softmax, log_softmax or log_softmax_backward) on the rows of a (1 <= C < LONG_ROW)."""
+    cdef Py_ssize_t block, i, i0, i1, n = a.shape[0], n_classes = a.shape[1]
+    cdef Py_ssize_t rows = BLOCK // n_classes  # rows per block
+    cdef double maxes[BLOCK]
+    cdef double sums[BLOCK]
+    for block in range((n + rows - 1) // rows):
+        i0 = block * rows
+        i1 = min(i0 + rows, n)
+        if Row is _LogSoftmaxBackward:  # exp(y) of the block into out, then each row
+            exp_shifted(&a[i0, 0], <floating> 0, &out[i0, 0], (i1 - i0) * n_classes)
+            for i in range(i0, i1):
+                _log_softmax_backward_end(grad[i], out[i])
+        else:
+            for i in range(i0, i1):
+                maxes[i - i0] = shift_by_max(a[i], out[i])
+            exp_inplace(&out[i0, 0], (i1 - i0) * n_classes)
+            for i in range(i0, i1):
+                sums[i - i0] = row_sum(out[i])
+            if Row is _Softmax:
+                for i in range(i0, i1):
+                    _scale(out[i], <floating> (1.0 / sums[i - i0]))
+            else:
+                minigrad_log_inplace(sums, i1 - i0)
+                for i in range(i0, i1):  # the max is one of the entries: its cast is exact
+                    _subtract(a[i], <floating> maxes[i - i0], <floating> sums[i - i0], out[i])
+
+
 cdef int _each_row(Row op, str func, str a_name, const floating[:, ::1] a,
                    floating[:, ::1] out, const floating[:, ::1] grad=None) except -1:
     """The loop of every kernel: checks the shapes, then runs `op` on each row of a (and of
@@ -125,16 +185,20 @@ cdef int _each_row(Row op, str func, str a_name, const floating[:, ::1] a,
     _check_shapes(func, a, a_name, grad, "grad")
     _check_shapes(func, a, a_name, out, "out")
     cdef Py_ssize_t i
+    cdef bint short_rows = 0 < a.shape[1] < LONG_ROW
     with nogil:
-        for i in range(a.shape[0]):
-            if Row is _Softmax:
-                _softmax_row(a[i], out[i])
-            elif Row is _LogSoftmax:
-                _log_softmax_row(a[i], out[i])
-            elif Row is _SoftmaxBackward:
-                _softmax_backward_row(a[i], grad[i], out[i])
-            else:
-                _log_softmax_backward_row(a[i], grad[i], out[i])
+        if short_rows and Row is not _SoftmaxBackward:  # see _blocks
+            _blocks(op, a, out, grad)
+        else:
+            for i in range(a.shape[0]):
+                if Row is _Softmax:
+                    _softmax_row(a[i], out[i])
+                elif Row is _LogSoftmax:
+                    _log_softmax_row(a[i], out[i])
+                elif Row is _SoftmaxBackward:
+                    _softmax_backward_row(a[i], grad[i], out[i])
+                else:
+                    _log_softmax_backward_row(a[i], grad[i], out[i])
     return 0
 
 

@@ -14,7 +14,9 @@ sum) into `grad_out`, either of which may be None; without grad_out no gradient 
 computed. The arithmetic is done in float64 whatever the arrays' dtype (as the kernels do
 it in double) and rounded once, when stored; as in the kernels, a difference that decides a
 kink (x - y, margin - y s, margin - x_t + x_j) is formed in the inputs' dtype, as torch
-forms it, so that float32 inputs hit the kinks exactly where torch does.
+forms it, so that float32 inputs hit the kinks exactly where torch does. The losses made of
+exp and log (binary_cross_entropy, its logits form, kl_div) are computed in the inputs'
+dtype, as torch and the kernels compute them; their sum is in float64 all the same.
 
 NaN and inf come out as in PyTorch; errstate silences numpy's warnings about them.
 """
@@ -75,10 +77,10 @@ def _f64(a):
 
 
 def _store(loss, loss_out):
-    """Write the per-sample losses into loss_out (if given); return their sum as a float."""
+    """Write the per-sample losses into loss_out (if given); return their sum (in float64) as a float."""
     if loss_out is not None:
         loss_out[...] = loss
-    return float(loss.sum())
+    return float(loss.sum(dtype=np.float64))
 
 
 def _sign(z):
@@ -149,11 +151,11 @@ def binary_cross_entropy(p, y, weight, loss_out, grad_out, scale):
     last bit in float64 too; log(1 - p) is log1p(-p), as in torch."""
     _check_shapes("binary_cross_entropy", "p", p, p.shape, target=y, weight=weight,
                   loss_out=loss_out, grad_out=grad_out)
-    p, y = _f64(p), _f64(y)
-    w = 1.0 if weight is None else _f64(weight)
+    dtype = p.dtype.type  # the arithmetic is in the inputs' dtype (see the top)
+    w = dtype(1) if weight is None else weight
     if grad_out is not None:
-        grad_out[...] = (p - y) / np.maximum(p * (1.0 - p), BCE_EPSILON) * w * scale
-    loss = (y - 1.0) * np.maximum(np.log1p(-p), -100.0) - y * np.maximum(np.log(p), -100.0)
+        grad_out[...] = (p - y) / np.maximum(p * (1 - p), dtype(BCE_EPSILON)) * w * dtype(scale)
+    loss = (y - 1) * np.maximum(np.log1p(-p), -100) - y * np.maximum(np.log(p), -100)
     return _store(loss * w, loss_out)
 
 
@@ -164,31 +166,31 @@ def binary_cross_entropy_with_logits(x, y, weight, pos_weight, loss_out, grad_ou
     _check_shapes("binary_cross_entropy_with_logits", "x", x, x.shape, target=y,
                   weight=weight, pos_weight=pos_weight, loss_out=loss_out,
                   grad_out=grad_out)
-    x, y = _f64(x), _f64(y)
-    w = 1.0 if weight is None else _f64(weight)
-    pw = 1.0 if pos_weight is None else _f64(pos_weight)
-    c = 1.0 if pos_weight is None else 1.0 + (pw - 1.0) * y  # exactly 1: (1 - 1) inf is NaN
+    dtype = x.dtype.type  # the arithmetic is in the inputs' dtype (see the top)
+    w = dtype(1) if weight is None else weight
+    pw = dtype(1) if pos_weight is None else pos_weight
+    c = dtype(1) if pos_weight is None else 1 + (pw - 1) * y  # exactly 1: (1 - 1) inf is NaN
     z = np.exp(-np.abs(x))
     if grad_out is not None:
-        sigmoid = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-        grad_out[...] = w * (c * sigmoid - pw * y) * scale
-    log_sigmoid = np.minimum(x, 0.0) - np.log1p(z)
-    return _store(w * ((1.0 - y) * x - c * log_sigmoid), loss_out)
+        sigmoid = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        grad_out[...] = w * (c * sigmoid - pw * y) * dtype(scale)
+    log_sigmoid = np.minimum(x, 0) - np.log1p(z)
+    return _store(w * ((1 - y) * x - c * log_sigmoid), loss_out)
 
 
 @np.errstate(invalid="ignore", over="ignore", divide="ignore")
 def kl_div(x, t, log_target, loss_out, grad_out, scale):
     """The twin of _loss.kl_div: 0 log 0 = 0, as torch.xlogy."""
     _check_shapes("kl_div", "x", x, x.shape, target=t, loss_out=loss_out, grad_out=grad_out)
-    x, t = _f64(x), _f64(t)
+    dtype = x.dtype.type  # the arithmetic is in the inputs' dtype (see the top)
     if log_target:
         exp_t = np.exp(t)
         if grad_out is not None:
-            grad_out[...] = -exp_t * scale
+            grad_out[...] = -exp_t * dtype(scale)
         return _store(exp_t * (t - x), loss_out)
     if grad_out is not None:
-        grad_out[...] = -t * scale
-    t_log_t = np.where(t == 0, 0.0, t * np.log(t))  # NaN stays NaN: NaN == 0 is False
+        grad_out[...] = -t * dtype(scale)
+    t_log_t = np.where(t == 0, dtype(0), t * np.log(t))  # NaN stays NaN: NaN == 0 is False
     return _store(t_log_t - t * x, loss_out)
 
 
