@@ -42,7 +42,10 @@ def assert_same(mine, theirs, what="result", of_largest=False):
         return
     assert not isinstance(mine, tuple), f"{what}: a tuple where torch gives one tensor"
     assert mine.shape == theirs.shape, f"{what}: shape {mine.shape} vs torch {theirs.shape}"
-    atol = RTOL * np.abs(theirs).max(initial=0.0) if of_largest else ATOL
+    # (of_largest: at least relative to 1, the size of the terms these functions of inputs of
+    # order 1 add up: an entry that is exactly 0, as the hvp of log(exp(x)) for a 0-d x, comes
+    # out of p - p^2 with p = 1 and carries their rounding, 1e-17 in torch and 0 here.)
+    atol = RTOL * max(np.abs(theirs).max(initial=0.0), 1.0) if of_largest else ATOL
     np.testing.assert_allclose(mine, theirs, rtol=RTOL, atol=atol, err_msg=what)
 
 
