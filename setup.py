@@ -75,7 +75,7 @@ if sys.platform != "win32" and platform.machine().lower() in ("x86_64", "amd64")
 
 # The engine's modules are Python: -O2 is enough (their time is in calls into the Python
 # C-API, not in loops the compiler could vectorise), and keeps the build short.
-extensions += [
+engine = [
     Extension(f"minigrad.{name.replace('/', '.')}", [f"minigrad/{name}.py"],
               extra_compile_args=["/O2"] if sys.platform == "win32" else ["-O2"])
     for name in ENGINE
@@ -118,13 +118,23 @@ else:
             "wraparound": debug,
             "initializedcheck": debug,
             "autotestdict": False,
-            # The engine's annotations (few) are for readers: its C types are in .pxd files.
-            "annotation_typing": False,
         },
         annotate=debug,
         # The debug build's C goes elsewhere: cythonize regenerates C only when the .pyx is
         # newer than it, so a shared .c would let one build silently reuse the other's checks.
         build_dir="build/cython-debug" if debug else None,
+    )
+    # The engine keeps Python's semantics: x.shape[-1] counts from the end and an index out of
+    # range raises (boundscheck and wraparound off would read outside a tuple and crash).
+    ext_modules += cythonize(
+        engine,
+        nthreads=os.cpu_count() or 1,
+        compiler_directives={
+            "language_level": "3",
+            "autotestdict": False,
+            # The engine's annotations (few) are for readers: its C types are in .pxd files.
+            "annotation_typing": False,
+        },
     )
 
 setup(ext_modules=ext_modules, cmdclass={"build_ext": BuildOrFallBack})
