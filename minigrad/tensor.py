@@ -16,7 +16,6 @@ from minigrad import dtype as dtypes
 from minigrad import hooks, inplace
 from minigrad.ops import activation, copy, elementwise, join, matmul, reduce, shape, softmax
 
-_new_object = object.__new__  # what Tensor._wrap creates tensors with, skipping __init__'s checks
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns
 _HALF, _F32, _F64 = dtypes.float16, dtypes.float32, dtypes.float64
@@ -33,12 +32,11 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # so `numpy_array + tensor` calls Tensor.__radd__
-    # A training step makes dozens of Tensors: fixed slots make each one smaller and its
-    # fields faster to read than a per-instance __dict__. __weakref__ keeps weakref.ref working.
-    # _grad is what the `grad` property shows; _hooks is None unless register_hook or
-    # retain_grad asked for something (a hooks.TensorHooks).
-    # _past is set only by an in-place change of a tensor in a graph (see inplace.py).
-    __slots__ = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "_past", "__weakref__")
+    # What a Tensor holds (declared with their C types in tensor.pxd, which makes Tensor a
+    # compiled class): data, _grad (what the `grad` property shows), _ctx, requires_grad,
+    # _hooks (None unless register_hook or retain_grad asked for something: a
+    # hooks.TensorHooks) and _past (None unless an in-place change of a tensor in a graph
+    # left its earlier self behind: see inplace.py).
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -48,6 +46,7 @@ class Tensor:
         self._ctx = None  # the Function that produced this tensor (None for a leaf)
         self.requires_grad = False
         self._hooks = None
+        self._past = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -59,13 +58,14 @@ class Tensor:
         engine calls it as `inputs[0]._wrap(result)`, so autograd.py needs no import of
         this module.
         """
-        out = _new_object(Tensor)
+        out = Tensor.__new__(Tensor)  # (not Tensor(...): no conversion, no checks)
         # An op can return a numpy scalar (np.float64), which is not an ndarray.
         out.data = array if type(array) is np.ndarray else np.asarray(array)
         out._grad = None
         out._ctx = None
         out.requires_grad = False
         out._hooks = None
+        out._past = None
         return out
 
     # ---- attributes -------------------------------------------------------------------
@@ -271,7 +271,8 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.data)
 
-    __hash__ = object.__hash__  # == is element-wise, but a tensor still works as a dict key by identity
+    def __hash__(self):  # == is element-wise, but a tensor still works as a dict key, by identity
+        return id(self)
 
     def __array__(self, dtype=None, copy=None):
         """numpy's conversion protocol (numpy 2), as a torch tensor behaves under it:
