@@ -18,7 +18,8 @@ from minigrad.ops import activation, copy, elementwise, join, matmul, reduce, sh
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns
-_HALF, _F32, _F64 = dtypes.float16, dtypes.float32, dtypes.float64
+_HALF = dtypes.float16
+_FLOATS = (dtypes.float32, dtypes.float64)  # the dtypes every op takes (float16 is for storage: see dtype.py)
 
 
 class Tensor:
@@ -361,7 +362,7 @@ class Tensor:
             raise ValueError(f"matmul: shapes {a} and {b} cannot be multiplied "
                              f"({inner_a} columns on the left, {inner_b} rows on the right)")
         try:
-            if len(a) > 2 or len(b) > 2:  # batch axes (np.broadcast_shapes costs a microsecond even for none)
+            if len(a) > 2 or len(b) > 2:  # batch axes
                 np.broadcast_shapes(a[:-2], b[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {a} and {b} do not broadcast") from None
@@ -897,11 +898,10 @@ def _half_number(value):
 def _operands(a, b):
     """Both operands as Tensors of one dtype (PyTorch's promotion rules)."""
     # The common case first, `x * 0.5` on a float32/64 tensor: the number takes x's dtype.
-    # (Two identity tests are cheaper than dtype.kind == "f"; float16 takes the slow path.)
-    if type(b) in _NUMBERS and isinstance(a, Tensor) and ((dt := a.data.dtype) is _F32 or dt is _F64):
-        return a, Tensor._wrap(np.array(b, dtype=dt))
-    if type(a) in _NUMBERS and isinstance(b, Tensor) and ((dt := b.data.dtype) is _F32 or dt is _F64):
-        return Tensor._wrap(np.array(a, dtype=dt)), b
+    if type(b) in _NUMBERS and isinstance(a, Tensor) and a.data.dtype in _FLOATS:
+        return a, Tensor._wrap(np.array(b, dtype=a.data.dtype))
+    if type(a) in _NUMBERS and isinstance(b, Tensor) and b.data.dtype in _FLOATS:
+        return Tensor._wrap(np.array(a, dtype=b.data.dtype)), b
     if not isinstance(a, Tensor):
         a = _as_tensor(a, like=b)
     if not isinstance(b, Tensor):
@@ -960,7 +960,7 @@ def _as_float(tensor, op_name):
     float, or a TypeError for the ops PyTorch refuses integers for; for a float16 tensor a
     TypeError (these ops do not take float16: see dtype.py)."""
     dtype = tensor.data.dtype
-    if dtype is dtypes.float32 or dtype is dtypes.float64:  # the common case: one identity test
+    if dtype in _FLOATS:
         return tensor
     if dtype == _HALF:
         raise dtypes.half_error(op_name)
