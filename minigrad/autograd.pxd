@@ -20,6 +20,19 @@ cdef class Function:
     cdef object __weakref__             # weakref.ref(ctx) works (graph viewers take them)
 
 
+cdef class _Changes:
+    cdef public Py_ssize_t version
+    cdef public object times
+
+
+cpdef _memory_of(array)
+
+@cython.locals(record=_Changes)
+cpdef bump_version(Tensor tensor)
+
+@cython.locals(record=_Changes)
+cpdef version_of(Tensor tensor)
+
 cpdef tuple inputs_of(Function ctx)
 
 @cython.locals(past=tuple)

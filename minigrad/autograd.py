@@ -292,9 +292,8 @@ def _node_of(tensor):
 
 class _Changes:
     """The in-place changes of one block of memory: how many (the version) and when (clock
-    times, the last 100: enough to name the version an op saw)."""
-
-    __slots__ = ("version", "times")
+    times, the last 100: enough to name the version an op saw). (Its two fields are
+    declared in autograd.pxd.)"""
 
     def __init__(self):
         self.version = 0
