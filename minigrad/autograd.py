@@ -27,6 +27,7 @@ import functools
 import itertools
 import operator
 import os
+import sys
 import threading
 import traceback
 import warnings
@@ -404,7 +405,8 @@ def _owner_of(memory, ctx, node):
     """Which tensor around `ctx` (its output, then its inputs as they were) owns `memory`."""
     for tensor in (node, *inputs_of(ctx)):
         past = tensor._past
-        held = past[2] if past is not None and len(past) == 3 else tensor.data  # a stand-in for an old value: the memory it was in
+        # A stand-in for an old value (see inplace.py): the memory it was in.
+        held = past[2] if past is not None and len(past) == 3 else tensor.data
         if _memory_of(held) is memory:
             return tensor
     return None
@@ -501,21 +503,29 @@ def _user_stack():
     """The stack where an op is being created, without the frames inside minigrad's library
     (the course's lessons are user code here): the last line is the user's."""
     frames = traceback.extract_stack()  # (compiled, the library's own functions leave no frame here)
-    while frames and frames[-1].filename.startswith(_PACKAGE) and not frames[-1].filename.startswith(_COURSE):
+    while frames and _in_library(frames[-1].filename):
         frames.pop()
     return frames
 
 
+def _in_library(filename):
+    return filename.startswith(_PACKAGE) and not filename.startswith(_COURSE)
+
+
 def _explain_anomaly(ctx, error):
-    """In anomaly mode, say where the op whose backward failed was created: torch's warning,
-    and the same lines as a note on the error."""
+    """In anomaly mode, say where the op whose backward failed was created: torch's warning
+    (shown at the user's line that called backward), and the same lines as a note on the error."""
     trace = ctx.trace
     if trace is None:
         where = ("No forward pass information available. Enable detect anomaly during forward pass for more "
                  "information.")
     else:
         where = "Traceback of forward call that caused the error:\n" + "".join(traceback.format_list(trace)).rstrip()
-    warnings.warn(f"Error detected in {ctx.name()}. {where}", UserWarning, stacklevel=4)
+    # Shown at the user's line: skip the library's frames (compiled, its functions have none).
+    frame, level = sys._getframe(0), 1
+    while frame is not None and _in_library(frame.f_code.co_filename):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(f"Error detected in {ctx.name()}. {where}", UserWarning, stacklevel=level)
     if trace:
         last = trace[-1]
         error.add_note(f"{ctx.name()} was created at {last.filename}:{last.lineno}: {last.line}")
