@@ -26,15 +26,14 @@ import collections
 import functools
 import itertools
 import operator
-import os
-import sys
 import threading
 import traceback
-import warnings
 import weakref
 from typing import Callable, NamedTuple
 
 import numpy as np
+
+from minigrad.warnings import in_library, warn_user
 
 
 class _GradMode(threading.local):
@@ -427,8 +426,6 @@ class _AnomalyMode:
 
 
 _anomaly = _AnomalyMode()
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_COURSE = os.path.join(_PACKAGE, "lessons")
 
 
 def is_anomaly_enabled():
@@ -482,8 +479,8 @@ class detect_anomaly(_AnomalySwitch):
 
     def __init__(self, check_nan=True):
         super().__init__(True, check_nan)
-        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
-                      "enabled for debugging.", UserWarning, stacklevel=2)
+        warn_user("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                  "enabled for debugging.")
 
 
 class set_detect_anomaly(_AnomalySwitch):
@@ -503,13 +500,9 @@ def _user_stack():
     """The stack where an op is being created, without the frames inside minigrad's library
     (the course's lessons are user code here): the last line is the user's."""
     frames = traceback.extract_stack()  # (compiled, the library's own functions leave no frame here)
-    while frames and _in_library(frames[-1].filename):
+    while frames and in_library(frames[-1].filename):
         frames.pop()
     return frames
-
-
-def _in_library(filename):
-    return filename.startswith(_PACKAGE) and not filename.startswith(_COURSE)
 
 
 def _explain_anomaly(ctx, error):
@@ -521,11 +514,7 @@ def _explain_anomaly(ctx, error):
                  "information.")
     else:
         where = "Traceback of forward call that caused the error:\n" + "".join(traceback.format_list(trace)).rstrip()
-    # Shown at the user's line: skip the library's frames (compiled, its functions have none).
-    frame, level = sys._getframe(0), 1
-    while frame is not None and _in_library(frame.f_code.co_filename):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(f"Error detected in {ctx.name()}. {where}", UserWarning, stacklevel=level)
+    warn_user(f"Error detected in {ctx.name()}. {where}")
     if trace:
         last = trace[-1]
         error.add_note(f"{ctx.name()} was created at {last.filename}:{last.lineno}: {last.line}")

@@ -7,7 +7,6 @@ minigrad/ops/.
 """
 import collections
 import math
-import warnings
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from minigrad import autograd
 from minigrad import dtype as dtypes
 from minigrad import hooks, inplace
 from minigrad.ops import activation, copy, elementwise, join, matmul, reduce, shape, softmax
+from minigrad.warnings import warn_user
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns
@@ -102,7 +102,7 @@ class Tensor:
         retain_grad(): backward() does not keep intermediate gradients.
         """
         if self._ctx is not None and self._grad is None and (self._hooks is None or not self._hooks.retains_grad):
-            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+            warn_user(_NON_LEAF_GRAD)
         return self._grad
 
     @grad.setter
@@ -234,7 +234,7 @@ class Tensor:
             gradient = gradient.astype(self.dtype, copy=False)
         targets = None if inputs is None else _backward_targets(inputs)
         if create_graph:
-            warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=2)
+            warn_user(_CREATE_GRAPH_CYCLE)
             start = given if isinstance(given, Tensor) and given.dtype == self.dtype else Tensor._wrap(gradient)
             autograd.backward_with_graph((self,), {id(self): start}, True if retain_graph is None else retain_graph,
                                          targets)
@@ -998,8 +998,8 @@ def _spread_args(op_name, tensor, dim, unbiased, correction):
         axes = None
     count = tensor.data.size if axes is None else int(np.prod([tensor.shape[a] for a in axes]))
     if count - correction <= 0:
-        warnings.warn(f"{op_name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
-                      f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+        warn_user(f"{op_name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                  f"reduction factor (input numel divided by output numel).")
     return axes, correction
 
 
