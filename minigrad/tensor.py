@@ -19,6 +19,7 @@ from minigrad.warnings import warn_user
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns
 _HALF = dtypes.float16
+_FIELDS = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "_past")  # what a Tensor holds (tensor.pxd)
 _FLOATS = (dtypes.float32, dtypes.float64)  # the dtypes every op takes (float16 is for storage: see dtype.py)
 
 
@@ -241,6 +242,19 @@ class Tensor:
             return
         autograd.backward((self,), {id(self): gradient}, {id(gradient): gradient}, retain_graph, targets)
 
+
+    # ---- pickle and copy ---------------------------------------------------------------
+    def __getstate__(self):
+        """The fields as a dict, for pickle and copy: the same whether Tensor runs compiled
+        or not (with a subclass's own attributes, e.g. a Parameter's)."""
+        state = dict(getattr(self, "__dict__", {}))
+        for name in _FIELDS:
+            state[name] = getattr(self, name)
+        return state
+
+    def __setstate__(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
 
     # ---- repr -------------------------------------------------------------------------
     def __repr__(self):
