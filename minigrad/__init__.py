@@ -14,6 +14,9 @@ config.run_sources_if_asked()  # MINIGRAD_PURE_PYTHON=1: the .py files, not comp
 _threads.default_to_one_thread()  # before numpy loads, if it has not yet (see _threads.py)
 
 from minigrad import _kernels  # noqa: E402  fails early, with build instructions, if the extension is missing
+# Tensor before the engine: compiled, autograd takes the Tensor type from tensor's module
+# (autograd.pxd), and tensor.py imports autograd itself, after Tensor exists.
+from minigrad.tensor import Tensor  # noqa: E402
 from minigrad.autograd import (Function, enable_grad, is_anomaly_check_nan_enabled, is_anomaly_enabled,
                                is_grad_enabled, no_grad, set_grad_enabled)
 from minigrad.creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
@@ -25,7 +28,6 @@ from minigrad.function_forms import (abs, all, allclose, any, argmax, argmin, ca
                                      split, sqrt, square, squeeze, stack, std, sum, t, tanh, transpose, unsqueeze,
                                      var, where)
 from minigrad.random import Generator, manual_seed
-from minigrad.tensor import Tensor
 # Submodules reachable as attributes after `import minigrad` (as torch.utils.data is after `import torch`).
 # minigrad.testing is not among them: it stands on the package (see its docstring).
 from minigrad import autograd, data, metrics, nn, optim, utils, viz

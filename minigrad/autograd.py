@@ -26,20 +26,19 @@ import collections
 import functools
 import itertools
 import operator
-import os
 import threading
 import traceback
-import warnings
 import weakref
 from typing import Callable, NamedTuple
 
 import numpy as np
 
+from minigrad.warnings import in_library, warn_user
+
 
 class _GradMode(threading.local):
     """Whether ops record the graph. Thread-local, so `no_grad` in one thread leaves other
-    threads alone (as in PyTorch). The class attribute is every thread's starting value;
-    reading it is a plain attribute lookup (getattr with a default costs ~1 us per op)."""
+    threads alone (as in PyTorch). The class attribute is every thread's starting value."""
     enabled = True
 
 
@@ -164,20 +163,20 @@ class Function:
     kink = None  # a Kink where the op is not differentiable (see Kink), None where it is smooth
     view_of_input = False  # True for ops whose output may share the input's memory (reshape, x[i])
 
-    # One object per op of every training step: fixed slots make creating it and reading
-    # its fields cheaper than a per-instance __dict__ (and say exactly what a ctx holds).
-    # (`trace`, where the op was created, is set only in anomaly mode: see detect_anomaly.)
-    __slots__ = ("parents", "params", "needs_input_grad", "saved_tensors", "freed", "seq", "trace", "__weakref__")
+    # What a ctx holds (declared with their C types in autograd.pxd, which makes Function a
+    # compiled class): parents, params, needs_input_grad, saved_tensors, freed, seq, and
+    # `trace`, where the op was created, set only in anomaly mode (see detect_anomaly).
 
     def __init__(self, *parents, **params):
         self.parents = parents
         self.params = params  # the keyword parameters (e.g. clamp's bounds), for gradcheck's kink detection
         # Under no_grad nothing needs a gradient, so forward can skip gradient work.
-        enabled = is_grad_enabled()
+        enabled = _grad_mode.enabled
         self.needs_input_grad = tuple([enabled and p.requires_grad for p in parents])
         self.saved_tensors = ()
         self.freed = False
         self.seq = next(_sequence)  # creation order: what backward sorts the graph by
+        self.trace = None
 
     def save_for_backward(self, *values):
         """Keep arrays (or anything else) that backward will need."""
@@ -202,20 +201,12 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (at least one) and, when a gradient will be needed, record it."""
-        # What __init__ does, spelled out: apply runs for every op of every step, and
-        # calling __init__ would pack and unpack the arguments a second time.
-        ctx = cls.__new__(cls)
-        ctx.parents, ctx.params, ctx.saved_tensors, ctx.freed = inputs, params, (), False
-        ctx.seq = next(_sequence)
-        if _grad_mode.enabled:
-            ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
-        else:
-            ctx.needs_input_grad = needs = (False,) * len(inputs)
+        ctx = cls(*inputs, **params)
         data = cls.forward(ctx, *[t.data for t in inputs], **params)
         # A new Tensor around the result. The engine asks an input for it rather than
         # importing tensor.py, which imports this module: the arrows run one way.
         out = inputs[0]._wrap(data)
-        if True in needs:
+        if any(ctx.needs_input_grad):
             out.requires_grad = True
             out._ctx = ctx  # remember how `out` was made
             if _anomaly.enabled:
@@ -301,9 +292,8 @@ def _node_of(tensor):
 
 class _Changes:
     """The in-place changes of one block of memory: how many (the version) and when (clock
-    times, the last 100: enough to name the version an op saw)."""
-
-    __slots__ = ("version", "times")
+    times, the last 100: enough to name the version an op saw). (Its two fields are
+    declared in autograd.pxd.)"""
 
     def __init__(self):
         self.version = 0
@@ -356,10 +346,10 @@ def inputs_of(ctx):
 
 def _as_of(tensor, time):
     """`tensor` as it was at clock `time`: follow its in-place changes back past `time`."""
-    past = getattr(tensor, "_past", None)  # (time of the change, the tensor before it), or unset
+    past = tensor._past  # (time of the change, the tensor before it), or None
     while past is not None and past[0] > time:
         tensor = past[1]
-        past = getattr(tensor, "_past", None)
+        past = tensor._past
     return tensor
 
 
@@ -392,7 +382,7 @@ def _stale_view(view, time):
     its base had been changed in place in the graph other than through this view: its values
     were then the new base's, but its history leads to the old one. (A view changed itself
     is taken again from the new base, see inplace.py; stand-ins for old values have `_past`.)"""
-    while view._ctx is not None and view._ctx.view_of_input and getattr(view, "_past", None) is None:
+    while view._ctx is not None and view._ctx.view_of_input and view._past is None:
         base = view._ctx.parents[0]
         if _as_of(base, time) is not _as_of(base, view._ctx.seq):
             return True
@@ -413,8 +403,9 @@ def _saved_arrays(saved):
 def _owner_of(memory, ctx, node):
     """Which tensor around `ctx` (its output, then its inputs as they were) owns `memory`."""
     for tensor in (node, *inputs_of(ctx)):
-        past = getattr(tensor, "_past", ())
-        held = past[2] if len(past) == 3 else tensor.data  # a stand-in for an old value: the memory it was in
+        past = tensor._past
+        # A stand-in for an old value (see inplace.py): the memory it was in.
+        held = past[2] if past is not None and len(past) == 3 else tensor.data
         if _memory_of(held) is memory:
             return tensor
     return None
@@ -435,8 +426,6 @@ class _AnomalyMode:
 
 
 _anomaly = _AnomalyMode()
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_COURSE = os.path.join(_PACKAGE, "lessons")
 
 
 def is_anomaly_enabled():
@@ -490,8 +479,8 @@ class detect_anomaly(_AnomalySwitch):
 
     def __init__(self, check_nan=True):
         super().__init__(True, check_nan)
-        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
-                      "enabled for debugging.", UserWarning, stacklevel=2)
+        warn_user("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                  "enabled for debugging.")
 
 
 class set_detect_anomaly(_AnomalySwitch):
@@ -511,21 +500,21 @@ def _user_stack():
     """The stack where an op is being created, without the frames inside minigrad's library
     (the course's lessons are user code here): the last line is the user's."""
     frames = traceback.extract_stack()  # (compiled, the library's own functions leave no frame here)
-    while frames and frames[-1].filename.startswith(_PACKAGE) and not frames[-1].filename.startswith(_COURSE):
+    while frames and in_library(frames[-1].filename):
         frames.pop()
     return frames
 
 
 def _explain_anomaly(ctx, error):
-    """In anomaly mode, say where the op whose backward failed was created: torch's warning,
-    and the same lines as a note on the error."""
-    trace = getattr(ctx, "trace", None)
+    """In anomaly mode, say where the op whose backward failed was created: torch's warning
+    (shown at the user's line that called backward), and the same lines as a note on the error."""
+    trace = ctx.trace
     if trace is None:
         where = ("No forward pass information available. Enable detect anomaly during forward pass for more "
                  "information.")
     else:
         where = "Traceback of forward call that caused the error:\n" + "".join(traceback.format_list(trace)).rstrip()
-    warnings.warn(f"Error detected in {ctx.name()}. {where}", UserWarning, stacklevel=4)
+    warn_user(f"Error detected in {ctx.name()}. {where}")
     if trace:
         last = trace[-1]
         error.add_note(f"{ctx.name()} was created at {last.filename}:{last.lineno}: {last.line}")
@@ -703,14 +692,27 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
     if targets is not None:
         reach = _reach(nodes, targets)
         nodes = [node for node in nodes if id(node) in reach]
-        captured = {}
-    last_change = _last_change
-    checking_nan = _anomaly.enabled and _anomaly.check_nan
+    captured = {} if capture else None
     recording = _grad_mode.enabled
     _grad_mode.enabled = False  # backward's own arithmetic is not part of any graph
+    try:
+        _chain_rule(nodes, grads, claimed, retain_graph, slow, reach, targets, captured)  # phase 2
+    finally:
+        _grad_mode.enabled = recording
+    if capture:  # the caller gets arrays no one else holds
+        return {key: _fresh(array, claimed) for key, array in captured.items()}
+    return None
+
+
+def _chain_rule(nodes, grads, claimed, retain_graph, slow, reach, targets, captured):
+    """backward's phase 2: visit `nodes` (inputs before their users) in reverse, outputs
+    before inputs, each node's gradient (in `grads`) complete when it is visited; hand each
+    op's input gradients on, accumulate the leaves'. (The arguments: see backward.)"""
+    last_change = _last_change
+    checking_nan = _anomaly.enabled and _anomaly.check_nan
     ctx = None
     try:
-        for node in reversed(nodes):  # phase 2: the chain rule, outputs before inputs
+        for node in reversed(nodes):
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue
@@ -718,7 +720,7 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                 grad = _run_hooks(node, grad, claimed)
             if reach is not None:  # backward(inputs=...) or grad(): only toward the targets
                 if id(node) in targets:
-                    if capture:
+                    if captured is not None:
                         captured[id(node)] = grad
                     elif node._ctx is None:
                         _accumulate(node, grad, claimed)  # (a non-leaf target retains its grad: Tensor.backward)
@@ -752,14 +754,14 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
                         "recorded in the graph: minigrad cannot rebuild the view's history (torch replays the "
                         "view). Take the view again after the change, or change a .clone().")
                 data = parent.data
-                if g.dtype is not data.dtype and g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
+                if g.dtype != data.dtype:  # e.g. a float32 input of a float64 op
                     g = g.astype(data.dtype)
                 assert g.shape == data.shape, f"{ctx.name()}: gradient shape {g.shape} != input shape {data.shape}"
                 if parent._ctx is None or reach is not None:  # g may be kept: a leaf's .grad, grad()'s result
                     # ... unless it is some tensor's .data, or an array the op keeps (retain_graph:
                     # losses hand back the gradient they saved when the upstream gradient is 1)
                     if (g is data or g is node.data or (len(parents) > 1 and _is_data_of(g, node, parents))
-                            or (retain_graph and any(kept is g for kept in saved))):
+                            or (retain_graph and _is_one_of(g, saved))):
                         claimed[id(g)] = g
                 key = id(parent)
                 previous = grads.get(key)
@@ -768,11 +770,6 @@ def backward(roots, grads, claimed, retain_graph=False, targets=None, capture=Fa
         if _anomaly.enabled and ctx is not None:
             _explain_anomaly(ctx, error)
         raise
-    finally:
-        _grad_mode.enabled = recording
-    if capture:  # the caller gets arrays no one else holds
-        return {key: _fresh(array, claimed) for key, array in captured.items()}
-    return None
 
 
 def backward_with_graph(roots, grads, retain_graph=True, targets=None, capture=False):
@@ -881,8 +878,16 @@ def _is_data_of(array, node, parents):
     """True when `array` is the data of the op's output or of one of its inputs."""
     if array is node.data:
         return True
-    for parent in parents:  # a loop, not any(...): this runs at every loss.backward()
+    for parent in parents:
         if array is parent.data:
+            return True
+    return False
+
+
+def _is_one_of(array, values):
+    """True when `array` is one of `values` (the object itself: `in` would compare arrays)."""
+    for value in values:
+        if value is array:
             return True
     return False
 

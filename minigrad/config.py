@@ -88,13 +88,15 @@ def interpreted_engine_modules():
 
 
 def stale_modules():
-    """Compiled modules whose .py was changed after they were built: the .py is not what runs."""
+    """Compiled modules whose .py (or .pxd) was changed after they were built: the .py is not what runs."""
     stale = []
     for name in compiled_modules():
         compiled = Path(sys.modules[name].__file__)
-        source = compiled.parent / (name.rpartition(".")[2] + ".py")
+        stem = compiled.parent / name.rpartition(".")[2]
+        # Its .py, and the .pxd that declares its C types, if there is one.
+        sources = [path for path in (stem.with_suffix(".py"), stem.with_suffix(".pxd")) if path.exists()]
         # (a margin of 1 s: an install writes both files within it, in either order)
-        if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime + 1.0:
+        if any(path.stat().st_mtime > compiled.stat().st_mtime + 1.0 for path in sources):
             stale.append(name)
     return stale
 

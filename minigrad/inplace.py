@@ -76,7 +76,7 @@ def _former(tensor):
     drawing of the graph shows the values as they were)."""
     before = tensor._wrap(tensor.data.copy())
     before._ctx, before.requires_grad = tensor._ctx, tensor.requires_grad
-    earlier = getattr(tensor, "_past", _NO_PAST)
+    earlier = _NO_PAST if tensor._past is None else tensor._past
     # (the change before this one, the tensor before it, and the memory this stand-in's
     # values were in: errors name the op that made that memory, see autograd._owner_of)
     before._past = (earlier[0], earlier[1], tensor.data)

@@ -7,7 +7,6 @@ minigrad/ops/.
 """
 import collections
 import math
-import warnings
 
 import numpy as np
 
@@ -15,11 +14,13 @@ from minigrad import autograd
 from minigrad import dtype as dtypes
 from minigrad import hooks, inplace
 from minigrad.ops import activation, copy, elementwise, join, matmul, reduce, shape, softmax
+from minigrad.warnings import warn_user
 
-_new_object = object.__new__  # what Tensor._wrap creates tensors with, skipping __init__'s checks
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])  # what max(dim) returns
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns
-_HALF, _F32, _F64 = dtypes.float16, dtypes.float32, dtypes.float64
+_HALF = dtypes.float16
+_FIELDS = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "_past")  # what a Tensor holds (tensor.pxd)
+_FLOATS = (dtypes.float32, dtypes.float64)  # the dtypes every op takes (float16 is for storage: see dtype.py)
 
 
 class Tensor:
@@ -33,12 +34,11 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # so `numpy_array + tensor` calls Tensor.__radd__
-    # A training step makes dozens of Tensors: fixed slots make each one smaller and its
-    # fields faster to read than a per-instance __dict__. __weakref__ keeps weakref.ref working.
-    # _grad is what the `grad` property shows; _hooks is None unless register_hook or
-    # retain_grad asked for something (a hooks.TensorHooks).
-    # _past is set only by an in-place change of a tensor in a graph (see inplace.py).
-    __slots__ = ("data", "_grad", "_ctx", "requires_grad", "_hooks", "_past", "__weakref__")
+    # What a Tensor holds (declared with their C types in tensor.pxd, which makes Tensor a
+    # compiled class): data, _grad (what the `grad` property shows), _ctx, requires_grad,
+    # _hooks (None unless register_hook or retain_grad asked for something: a
+    # hooks.TensorHooks) and _past (None unless an in-place change of a tensor in a graph
+    # left its earlier self behind: see inplace.py).
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -48,6 +48,7 @@ class Tensor:
         self._ctx = None  # the Function that produced this tensor (None for a leaf)
         self.requires_grad = False
         self._hooks = None
+        self._past = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -59,13 +60,14 @@ class Tensor:
         engine calls it as `inputs[0]._wrap(result)`, so autograd.py needs no import of
         this module.
         """
-        out = _new_object(Tensor)
+        out = Tensor.__new__(Tensor)  # (not Tensor(...): no conversion, no checks)
         # An op can return a numpy scalar (np.float64), which is not an ndarray.
         out.data = array if type(array) is np.ndarray else np.asarray(array)
         out._grad = None
         out._ctx = None
         out.requires_grad = False
         out._hooks = None
+        out._past = None
         return out
 
     # ---- attributes -------------------------------------------------------------------
@@ -101,7 +103,7 @@ class Tensor:
         retain_grad(): backward() does not keep intermediate gradients.
         """
         if self._ctx is not None and self._grad is None and (self._hooks is None or not self._hooks.retains_grad):
-            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+            warn_user(_NON_LEAF_GRAD)
         return self._grad
 
     @grad.setter
@@ -233,13 +235,26 @@ class Tensor:
             gradient = gradient.astype(self.dtype, copy=False)
         targets = None if inputs is None else _backward_targets(inputs)
         if create_graph:
-            warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=2)
+            warn_user(_CREATE_GRAPH_CYCLE)
             start = given if isinstance(given, Tensor) and given.dtype == self.dtype else Tensor._wrap(gradient)
             autograd.backward_with_graph((self,), {id(self): start}, True if retain_graph is None else retain_graph,
                                          targets)
             return
         autograd.backward((self,), {id(self): gradient}, {id(gradient): gradient}, retain_graph, targets)
 
+
+    # ---- pickle and copy ---------------------------------------------------------------
+    def __getstate__(self):
+        """The fields as a dict, for pickle and copy: the same whether Tensor runs compiled
+        or not (with a subclass's own attributes, e.g. a Parameter's)."""
+        state = dict(getattr(self, "__dict__", {}))
+        for name in _FIELDS:
+            state[name] = getattr(self, name)
+        return state
+
+    def __setstate__(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
 
     # ---- repr -------------------------------------------------------------------------
     def __repr__(self):
@@ -271,7 +286,8 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.data)
 
-    __hash__ = object.__hash__  # == is element-wise, but a tensor still works as a dict key by identity
+    def __hash__(self):  # == is element-wise, but a tensor still works as a dict key, by identity
+        return id(self)
 
     def __array__(self, dtype=None, copy=None):
         """numpy's conversion protocol (numpy 2), as a torch tensor behaves under it:
@@ -360,7 +376,7 @@ class Tensor:
             raise ValueError(f"matmul: shapes {a} and {b} cannot be multiplied "
                              f"({inner_a} columns on the left, {inner_b} rows on the right)")
         try:
-            if len(a) > 2 or len(b) > 2:  # batch axes (np.broadcast_shapes costs a microsecond even for none)
+            if len(a) > 2 or len(b) > 2:  # batch axes
                 np.broadcast_shapes(a[:-2], b[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {a} and {b} do not broadcast") from None
@@ -896,11 +912,10 @@ def _half_number(value):
 def _operands(a, b):
     """Both operands as Tensors of one dtype (PyTorch's promotion rules)."""
     # The common case first, `x * 0.5` on a float32/64 tensor: the number takes x's dtype.
-    # (Two identity tests are cheaper than dtype.kind == "f"; float16 takes the slow path.)
-    if type(b) in _NUMBERS and isinstance(a, Tensor) and ((dt := a.data.dtype) is _F32 or dt is _F64):
-        return a, Tensor._wrap(np.array(b, dtype=dt))
-    if type(a) in _NUMBERS and isinstance(b, Tensor) and ((dt := b.data.dtype) is _F32 or dt is _F64):
-        return Tensor._wrap(np.array(a, dtype=dt)), b
+    if type(b) in _NUMBERS and isinstance(a, Tensor) and a.data.dtype in _FLOATS:
+        return a, Tensor._wrap(np.array(b, dtype=a.data.dtype))
+    if type(a) in _NUMBERS and isinstance(b, Tensor) and b.data.dtype in _FLOATS:
+        return Tensor._wrap(np.array(a, dtype=b.data.dtype)), b
     if not isinstance(a, Tensor):
         a = _as_tensor(a, like=b)
     if not isinstance(b, Tensor):
@@ -959,7 +974,7 @@ def _as_float(tensor, op_name):
     float, or a TypeError for the ops PyTorch refuses integers for; for a float16 tensor a
     TypeError (these ops do not take float16: see dtype.py)."""
     dtype = tensor.data.dtype
-    if dtype is dtypes.float32 or dtype is dtypes.float64:  # the common case: one identity test
+    if dtype in _FLOATS:
         return tensor
     if dtype == _HALF:
         raise dtypes.half_error(op_name)
@@ -997,8 +1012,8 @@ def _spread_args(op_name, tensor, dim, unbiased, correction):
         axes = None
     count = tensor.data.size if axes is None else int(np.prod([tensor.shape[a] for a in axes]))
     if count - correction <= 0:
-        warnings.warn(f"{op_name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
-                      f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+        warn_user(f"{op_name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                  f"reduction factor (input numel divided by output numel).")
     return axes, correction
 
 

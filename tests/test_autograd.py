@@ -347,3 +347,32 @@ def test_an_op_that_hands_back_an_input_it_saved_gives_no_grad_that_aliases_the_
     np.testing.assert_array_equal(a.grad.data, [5.0])
     b.grad.data[0] = 0.0  # an in-place edit of a gradient leaves the input alone
     assert a.data[0] == 3.0
+
+
+def test_the_anomaly_warning_points_at_the_line_that_called_backward():
+    """Compiled or not, the warning names the user's line, not a line inside minigrad."""
+    import warnings
+    x = mg.tensor([-1.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with mg.autograd.detect_anomaly():
+            y = x.sqrt()
+            with pytest.raises(RuntimeError, match="nan"):
+                y.sum().backward()
+    [warning] = [w for w in caught if "Error detected in SqrtBackward0" in str(w.message)]
+    assert warning.filename == __file__
+
+
+def test_the_engine_s_warnings_point_at_the_user_s_line():
+    """The same for the other warnings of the engine (a non-leaf's .grad, create_graph's
+    cycle, var() without degrees of freedom), compiled or not."""
+    import warnings
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        y.grad
+        (y * y).sum().backward(create_graph=True)
+        x.var(dim=0)
+    assert len(caught) == 3
+    assert [w.filename for w in caught] == [__file__] * 3, [(w.filename, w.lineno) for w in caught]

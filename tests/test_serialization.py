@@ -339,3 +339,24 @@ def same_structure(a, b):
 @given(obj=STRUCTURES)
 def test_any_savable_structure_round_trips_exactly(obj, tmp_path):
     assert same_structure(obj, roundtrip(obj, tmp_path))
+
+
+def test_a_pickle_loads_whether_minigrad_runs_compiled_or_not():
+    """Tensors and modules pickled by interpreted minigrad (MINIGRAD_PURE_PYTHON=1) load in
+    this process, and this process's pickles load there: a Tensor pickles as its fields."""
+    import subprocess
+    import sys
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = mg.tensor([3.0, 4.0])
+    model = mg.nn.Linear(2, 1)
+    env = dict(os.environ, MINIGRAD_PURE_PYTHON="1")
+    script = ("import pickle, sys, warnings; warnings.simplefilter('ignore'); import minigrad as mg\n"
+              "x, model = pickle.loads(sys.stdin.buffer.read())\n"
+              "x.grad = x.grad * 2\n"
+              "sys.stdout.buffer.write(pickle.dumps((x, model)))\n")
+    done = subprocess.run([sys.executable, "-c", script], input=pickle.dumps((x, model)), env=env,
+                          capture_output=True, check=True)
+    y, back = pickle.loads(done.stdout)
+    assert type(y) is mg.Tensor and y.requires_grad and y.grad.tolist() == [6.0, 8.0]
+    assert type(back.weight) is mg.nn.Parameter and back.weight.requires_grad
+    assert back.weight.tolist() == model.weight.tolist() and back.bias.tolist() == model.bias.tolist()

@@ -20,7 +20,7 @@ def unbroadcast(grad, shape):
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True, dtype=total)
-    return np.reshape(grad, shape).astype(np.float16) if total is not None else np.reshape(grad, shape)
+    return grad.reshape(shape).astype(np.float16) if total is not None else grad.reshape(shape)
 
 
 def unbroadcast_tensor(grad, shape):

@@ -28,14 +28,14 @@ class MatMul(Function):
         a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape  # a row (1, n)
         b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape  # a column (n, 1)
         batch = _batch_shape(a2_shape, b2_shape)
-        grad2 = np.reshape(grad, batch + (a2_shape[-2], b2_shape[-1]))
+        grad2 = grad.reshape(batch + (a2_shape[-2], b2_shape[-1]))
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            b2 = np.reshape(b, b2_shape)
-            grad_a = np.reshape(unbroadcast(grad2 @ np.swapaxes(b2, -1, -2), a2_shape), a_shape)
+            b2 = b.reshape(b2_shape)
+            grad_a = unbroadcast(grad2 @ b2.swapaxes(-1, -2), a2_shape).reshape(a_shape)
         if ctx.needs_input_grad[1]:
-            a2 = np.reshape(a, a2_shape)
-            grad_b = np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ grad2, b2_shape), b_shape)
+            a2 = a.reshape(a2_shape)
+            grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad2, b2_shape).reshape(b_shape)
         return grad_a, grad_b
 
     @staticmethod
@@ -68,7 +68,7 @@ def _shaped(t, shape):
 
 def _batch_shape(a_shape, b_shape):
     """The broadcast shape of the leading (batch) axes of two operands of at least 2-D:
-    () for plain matrices (np.broadcast_shapes would cost a microsecond to say so)."""
+    () for plain matrices, without asking numpy."""
     if len(a_shape) == 2 and len(b_shape) == 2:
         return ()
     return np.broadcast_shapes(a_shape[:-2], b_shape[:-2])

@@ -96,9 +96,9 @@ class Mean(Function):
         count = int(np.prod([x.shape[a] for a in axes])) if axes is not None else x.size
         ctx.save_for_backward(x.shape, axes, keepdim, count)
         if count:
-            return np.sum(x, axis=axes, keepdims=keepdim) / x.dtype.type(count)
-        with np.errstate(invalid="ignore", divide="ignore"):  # (only here: errstate costs as much as the sum)
-            return np.sum(x, axis=axes, keepdims=keepdim) / x.dtype.type(count)
+            return x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(count)
+        with np.errstate(invalid="ignore", divide="ignore"):  # only here: 0 / 0 is the answer
+            return x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(count)
 
     @staticmethod
     def backward(ctx, grad):
