@@ -176,6 +176,8 @@ def test_binary(torch, data):
         return  # torch refuses bool powers (and their gradient); minigrad computes them in int64
     if name == "pow" and a.dtype.kind in "bi" and b.dtype.kind in "bi":
         return  # integer ** negative integer: numpy refuses (ValueError), torch computes
+    if name == "pow" and a.dtype != b.dtype and a.dtype.kind == "f" and np.any((a != 0) & (a.astype(b.dtype) == 0)):
+        return  # a base that is 0 only once cast to the result's dtype: a known difference (pytorch-subset.md)
     _check(torch, f"{name}({a.dtype}{a.shape}, {b.dtype}{b.shape})", BINARY[name], [a, b],
            sums=max(a.size, b.size, 1) if name == "matmul" else 1)
 
