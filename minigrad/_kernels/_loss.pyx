@@ -153,14 +153,18 @@ cdef inline LossGrad _bce_logits(floating x, floating y, floating w, floating pw
 
     z = exp(-|x|) is in (0, 1] for any x: log_sigmoid(x) = min(x, 0) - log1p(z) and
     sigmoid(x) = 1 / (1 + z) (x >= 0) or z / (1 + z) (x < 0) never overflow.
-    Without pos_weight c is exactly 1, as in torch: (1 - 1) y would be NaN for y = +-inf.
+    The weight c of the positive term is 1 + (pw - 1) y in the loss and pw y + 1 - y in the
+    gradient, each as torch writes it: the same number, except for y = +-inf, where they give
+    -inf or NaN as torch's do. Without pos_weight c is exactly 1, as in torch: (1 - 1) y would
+    be NaN for y = +-inf.
     """
     cdef floating one = 1, zero = 0
     cdef floating z = typed_exp(-typed_fabs(x))
-    cdef floating c = one + (pw - one) * y if has_pos_weight else one
+    cdef floating c_loss = one + (pw - one) * y if has_pos_weight else one
+    cdef floating c_grad = pw * y + one - y if has_pos_weight else one
     cdef floating log_sigmoid = (x if x < 0 else zero) - typed_log1p(z)
     cdef floating sigmoid = (one if x >= 0 else z) / (one + z)
-    return LossGrad(w * ((one - y) * x - c * log_sigmoid), w * (c * sigmoid - pw * y))
+    return LossGrad(w * ((one - y) * x - c_loss * log_sigmoid), w * (c_grad * sigmoid - pw * y))
 
 
 cdef inline LossGrad _kl(floating x, floating t) noexcept nogil:

@@ -169,13 +169,16 @@ def binary_cross_entropy_with_logits(x, y, weight, pos_weight, loss_out, grad_ou
     dtype = x.dtype.type  # the arithmetic is in the inputs' dtype (see the top)
     w = dtype(1) if weight is None else weight
     pw = dtype(1) if pos_weight is None else pos_weight
-    c = dtype(1) if pos_weight is None else 1 + (pw - 1) * y  # exactly 1: (1 - 1) inf is NaN
+    # c: the kernel's c_loss and c_grad, as torch writes each; exactly 1 without pos_weight
+    # ((1 - 1) inf is NaN)
+    c_loss = dtype(1) if pos_weight is None else 1 + (pw - 1) * y
+    c_grad = dtype(1) if pos_weight is None else pw * y + 1 - y
     z = np.exp(-np.abs(x))
     if grad_out is not None:
         sigmoid = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
-        grad_out[...] = w * (c * sigmoid - pw * y) * dtype(scale)
+        grad_out[...] = w * (c_grad * sigmoid - pw * y) * dtype(scale)
     log_sigmoid = np.minimum(x, 0) - np.log1p(z)
-    return _store(w * ((1 - y) * x - c * log_sigmoid), loss_out)
+    return _store(w * ((1 - y) * x - c_loss * log_sigmoid), loss_out)
 
 
 @np.errstate(invalid="ignore", over="ignore", divide="ignore")
