@@ -30,7 +30,7 @@ import minigrad as mg  # noqa: E402
 import minigrad.nn.functional as F  # noqa: E402
 from minigrad._kernels import reference  # noqa: E402
 
-# The compiled build minigrad runs: baseline, or the AVX2 one on a CPU that has it.
+# The compiled build minigrad runs: baseline, or the widest SIMD build (AVX2, AVX-512) the CPU has.
 _loss, _softmax = mg._kernels._compiled_loss, mg._kernels._compiled_softmax
 
 SHAPES = [(4, 3), (64, 10), (1024, 100), (8192, 1000), (65536, 10)]
@@ -157,8 +157,8 @@ def main(argv=None, machine=True):
         print_machine()
 
     rng = np.random.default_rng(0)
-    print(f"minigrad backend {mg._kernels.BACKEND}, build {mg._kernels.SIMD} (MINIGRAD_SIMD=baseline for the "
-          f"other), vectorised exp: {_softmax.SIMD_EXP}; "
+    print(f"minigrad backend {mg._kernels.BACKEND}, build {mg._kernels.SIMD} (MINIGRAD_SIMD=avx2 or "
+          f"MINIGRAD_SIMD=baseline for a narrower one), vectorised exp: {_softmax.SIMD_EXP}; "
           "api = F.<loss>(x, t).backward() through minigrad's autograd, kernel = the compiled kernel alone, "
           "twin = its numpy twin, torch-1t = torch one thread, copy = a same-size np.copyto\n")
     table = Table(["kernel", "shape", "dtype", "api", "kernel", "twin", "torch-1t", "copy",

@@ -669,8 +669,9 @@ SHOW_LOSS_BACKEND = """
 import minigrad._kernels as k
 from minigrad._kernels import _loss, reference
 compiled = _loss
-if k.SIMD == 'avx2':  # the same source built for AVX2 (tests/test_kernels_simd.py)
-    from minigrad._kernels import _loss_avx2 as compiled
+if k.SIMD in ('avx2', 'avx512'):  # the same source built for that SIMD (tests/test_kernels_simd.py)
+    import importlib
+    compiled = importlib.import_module('minigrad._kernels._loss_' + k.SIMD)
 impl = {compiled.cross_entropy: 'cython', reference.cross_entropy: 'numpy'}[k.cross_entropy]
 module = {'cython': compiled, 'numpy': reference}[impl]
 assert all(getattr(k, f) is getattr(module, f) for f in k.LOSS_KERNELS)

@@ -1,9 +1,10 @@
-"""The two compiled builds of the kernels agree: _softmax/_loss (any x86-64 or arm64) and
-_softmax_avx2/_loss_avx2 (-mavx2 -mfma, chosen at import on CPUs with both).
+"""The compiled builds of the kernels agree: _softmax/_loss (any x86-64 or arm64),
+_softmax_avx2/_loss_avx2 (-mavx2 -mfma) and _softmax_avx512/_loss_avx512 (AVX-512 too), the
+widest the CPU runs chosen at import. Each SIMD build is compared with the baseline.
 
 They are the same source with the same order of operations (-ffp-contract=off: no fused
-multiply-add); only glibc's vector exp/log/log1p differ between the SSE2 and AVX2 variants,
-by an ulp or so. So every output must match to a few ulps, with NaN and inf in the same
+multiply-add); only glibc's vector exp/log/log1p differ between the SSE2, AVX2 and AVX-512
+variants, by an ulp or so. So every output must match to a few ulps, with NaN and inf in the same
 places. (A few ulps of the terms it is made of, for a float32 loss that subtracts larger
 terms in float32: see test_elementwise_losses_agree.) The rest of the suite tests the build minigrad imports (kernels.SIMD); the
 kernel tests that import _loss and _softmax directly test the baseline build.
@@ -20,13 +21,26 @@ import minigrad._kernels as kernels
 from minigrad._kernels import _loss, _softmax
 from minigrad.testing import difference
 
-try:
-    from minigrad._kernels import _loss_avx2, _softmax_avx2
-except ImportError:  # only built on x86-64
-    _loss_avx2 = _softmax_avx2 = None
+CPU_HAS = {"avx2": _softmax.cpu_has_avx2_fma(), "avx512": _softmax.cpu_has_avx512()}
 
-needs_avx2 = pytest.mark.skipif(_loss_avx2 is None or not _softmax.cpu_has_avx2_fma(),
-                                reason="the AVX2 build exists only on x86-64, and runs only on CPUs with AVX2 and FMA")
+
+def _build(name):
+    """(the _loss module, the _softmax module) of the SIMD build `name`, or None where it is
+    not built (not x86-64) or this CPU cannot run it."""
+    try:
+        modules = (importlib.import_module(f"minigrad._kernels._loss_{name}"),
+                   importlib.import_module(f"minigrad._kernels._softmax_{name}"))
+    except ImportError:  # only built on x86-64
+        return None
+    return modules if CPU_HAS[name] else None
+
+
+BUILDS = {name: _build(name) for name in ("avx2", "avx512")}
+# Each SIMD build, run where this CPU has it (and skipped, saying why, where it has not).
+each_simd_build = pytest.mark.parametrize("build", [
+    pytest.param(name, marks=pytest.mark.skipif(
+        BUILDS[name] is None, reason=f"the {name} build exists only on x86-64, and runs only on CPUs with {name}"))
+    for name in BUILDS])
 
 SHAPES = [(1, 1), (4, 3), (7, 13), (64, 10), (33, 100), (3, 1000)]
 RTOL = {np.float32: 4e-6, np.float64: 1e-14}
@@ -56,11 +70,12 @@ def _same(a, b, dtype, what, terms=0.0):
     assert row.ok, str(row)
 
 
-def _run_both(kernel, make_args, dtype, what, terms=None):
-    """Call the kernel of each build on the same inputs; compare return value and outputs
-    (terms: _same's, one per output, or None)."""
+def _run_both(build, kernel, make_args, dtype, what, terms=None):
+    """Call the kernel of the baseline and of `build` on the same inputs; compare return value
+    and outputs (terms: _same's, one per output, or None)."""
     results = []
-    for module in (_loss, _loss_avx2) if hasattr(_loss, kernel) else (_softmax, _softmax_avx2):
+    loss_simd, softmax_simd = BUILDS[build]
+    for module in (_loss, loss_simd) if hasattr(_loss, kernel) else (_softmax, softmax_simd):
         args, outputs = make_args()
         total = getattr(module, kernel)(*args)
         results.append((total, outputs))
@@ -91,12 +106,12 @@ def _elementwise_args(kernel, x, y, dtype):
     return make
 
 
-@needs_avx2
+@each_simd_build
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("kernel", ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
                                     "binary_cross_entropy_with_logits", "kl_div", "hinge_loss"])
-def test_elementwise_losses_agree(kernel, shape, dtype):
+def test_elementwise_losses_agree(build, kernel, shape, dtype):
     """binary_cross_entropy_with_logits computes in the inputs' dtype, as torch: its float32
     loss (1 - y) x - log_sigmoid(x) subtracts terms of size |x| (1 + |y|) rounded to float32,
     so it is compared to a few ulps of those (y here is not a probability: the terms cancel)."""
@@ -108,14 +123,14 @@ def test_elementwise_losses_agree(kernel, shape, dtype):
             with np.errstate(invalid="ignore", over="ignore"):
                 loss_terms = np.abs(x) * (1 + np.abs(y)) + 1
             terms = (np.nan_to_num(loss_terms.reshape(-1), posinf=0.0), 0.0)
-        _run_both(kernel, _elementwise_args(kernel, x, y, dtype), dtype, f"{kernel}{shape} seed {seed}",
+        _run_both(build, kernel, _elementwise_args(kernel, x, y, dtype), dtype, f"{kernel}{shape} seed {seed}",
                   terms)
 
 
-@needs_avx2
+@each_simd_build
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_class_losses_and_softmax_agree(shape, dtype):
+def test_class_losses_and_softmax_agree(build, shape, dtype):
     n, c = shape
     for seed in (0, 1):
         x = _inputs(shape, dtype, seed)
@@ -147,7 +162,7 @@ def test_class_losses_and_softmax_agree(shape, dtype):
 
         for kernel, make in (("cross_entropy", ce), ("cross_entropy_probs", ce_probs), ("nll_loss", nll),
                              ("multi_margin_loss", margin)):
-            _run_both(kernel, make, dtype, f"{kernel}{shape} seed {seed}")
+            _run_both(build, kernel, make, dtype, f"{kernel}{shape} seed {seed}")
 
         grad = rng.standard_normal(shape).astype(dtype)
         for forward, backward in (("softmax_forward", "softmax_backward"),
@@ -155,34 +170,37 @@ def test_class_losses_and_softmax_agree(shape, dtype):
             def fwd(forward=forward):
                 o = np.empty_like(x)
                 return (x, o), (o,)
-            _run_both(forward, fwd, dtype, f"{forward}{shape} seed {seed}")
+            _run_both(build, forward, fwd, dtype, f"{forward}{shape} seed {seed}")
             y = np.empty_like(x)
             getattr(_softmax, forward)(np.nan_to_num(x), y)
 
             def bwd(backward=backward, y=y):
                 o = np.empty_like(x)
                 return (y, grad, o), (o,)
-            _run_both(backward, bwd, dtype, f"{backward}{shape} seed {seed}")
+            _run_both(build, backward, bwd, dtype, f"{backward}{shape} seed {seed}")
 
 
-def test_the_build_in_use_is_the_one_the_cpu_can_run():
-    built = _loss_avx2 is not None
-    expected = "avx2" if built and _softmax.cpu_has_avx2_fma() and os.environ.get("MINIGRAD_SIMD") != "baseline" \
-        else "baseline"
+def _widest(allowed=("avx512", "avx2")):
+    return next((name for name in allowed if BUILDS[name] is not None), "baseline")
+
+
+def test_the_build_in_use_is_the_widest_the_cpu_can_run():
+    request = os.environ.get("MINIGRAD_SIMD") or "auto"
+    expected = _widest({"auto": ("avx512", "avx2"), "avx2": ("avx2",), "baseline": ()}[request])
     assert kernels.SIMD == expected
-    module = {"avx2": "minigrad._kernels._loss_avx2", "baseline": "minigrad._kernels._loss"}[kernels.SIMD]
+    module = "minigrad._kernels._loss" + ("" if expected == "baseline" else f"_{expected}")
     if kernels.BACKEND == "cython":
         assert kernels.cross_entropy is importlib.import_module(module).cross_entropy
 
 
-@pytest.mark.parametrize("value, expected", [("baseline", "baseline"), ("", None), ("avx512", "error")])
-def test_minigrad_simd_environment_variable(value, expected):
+@pytest.mark.parametrize("value", ["baseline", "avx2", "", "sse9"])
+def test_minigrad_simd_environment_variable(value):
     env = dict(os.environ, MINIGRAD_SIMD=value)
     result = subprocess.run([sys.executable, "-c", "import minigrad._kernels as k; print(k.SIMD)"],
                             env=env, capture_output=True, text=True)
-    if expected == "error":
+    if value == "sse9":
         assert result.returncode != 0 and "MINIGRAD_SIMD must be one of" in result.stderr
         return
     assert result.returncode == 0, result.stderr
-    auto = "avx2" if _loss_avx2 is not None and _softmax.cpu_has_avx2_fma() else "baseline"
-    assert result.stdout.strip() == (expected or auto)
+    expected = {"baseline": "baseline", "avx2": _widest(("avx2",)), "": _widest()}[value]
+    assert result.stdout.strip() == expected

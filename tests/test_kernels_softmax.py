@@ -300,8 +300,9 @@ SHOW_BACKEND = """
 import minigrad._kernels as k
 from minigrad._kernels import _softmax, reference
 compiled = _softmax
-if k.SIMD == 'avx2':  # the same source built for AVX2 (tests/test_kernels_simd.py)
-    from minigrad._kernels import _softmax_avx2 as compiled
+if k.SIMD in ('avx2', 'avx512'):  # the same source built for that SIMD (tests/test_kernels_simd.py)
+    import importlib
+    compiled = importlib.import_module('minigrad._kernels._softmax_' + k.SIMD)
 impl = {compiled.softmax_forward: 'cython', reference.softmax_forward: 'numpy'}[k.softmax_forward]
 assert all(getattr(k, f) is getattr({'cython': compiled, 'numpy': reference}[impl], f)
            for f in ['softmax_forward', 'log_softmax_forward', 'softmax_backward',

@@ -15,13 +15,14 @@ read once at import, picks which one the rest of minigrad calls:
 MINIGRAD_PURE_PYTHON=1 at run time means the numpy twins too (see minigrad/config.py),
 unless MINIGRAD_BACKEND=cython is set with it.
 
-On x86-64 the compiled kernels exist in two builds of the same source: `_softmax`/`_loss`
-for any x86-64, and `_softmax_avx2`/`_loss_avx2` (-mavx2 -mfma, twice the SIMD width) for
-CPUs that have AVX2 and FMA. `SIMD` says which one runs: "avx2" when the CPU has both and
-the module was built, else "baseline" ("none" without compiled kernels).
-MINIGRAD_SIMD=baseline forces the baseline build (to compare the two, or to rule the AVX2
-one out). Their results agree to rounding.
+On x86-64 the compiled kernels exist in three builds of the same source: `_softmax`/`_loss`
+for any x86-64, `_softmax_avx2`/`_loss_avx2` (-mavx2 -mfma, twice the SIMD width) for CPUs
+that have AVX2 and FMA, and `_softmax_avx512`/`_loss_avx512` for CPUs with AVX-512 too.
+`SIMD` says which one runs: the widest the CPU has and the build made ("avx512", "avx2" or
+"baseline"; "none" without compiled kernels). MINIGRAD_SIMD=avx2 or MINIGRAD_SIMD=baseline
+caps it (to compare the builds, or to rule one out). Their results agree to rounding.
 """
+import importlib
 import os
 
 from . import reference
@@ -51,7 +52,7 @@ if COMPILED:
         COMPILED = False  # an install without a C compiler: the numpy twins (minigrad warns at import)
 BACKEND = _requested or ("cython" if COMPILED else "numpy")
 
-SIMD_CHOICES = ("auto", "baseline")
+SIMD_CHOICES = ("auto", "baseline", "avx2")
 _simd_request = os.environ.get("MINIGRAD_SIMD") or "auto"
 if _simd_request not in SIMD_CHOICES:
     raise ValueError(f"MINIGRAD_SIMD must be one of {', '.join(map(repr, SIMD_CHOICES))} "
@@ -60,14 +61,20 @@ SIMD = "baseline" if COMPILED else "none"
 if COMPILED:
     import minigrad._kernels._loss as _compiled_loss  # noqa: E402
     _compiled_softmax = _softmax
-    if _simd_request == "auto" and _softmax.cpu_has_avx2_fma():
+    # The widest build this CPU runs, where it was built (x86-64 only): MINIGRAD_SIMD=avx2
+    # stops at AVX2, MINIGRAD_SIMD=baseline at the baseline.
+    widest_first = {"auto": ("avx512", "avx2"), "avx2": ("avx2",), "baseline": ()}[_simd_request]
+    cpu_has = {"avx512": _softmax.cpu_has_avx512, "avx2": _softmax.cpu_has_avx2_fma}
+    for build in widest_first:
+        if not cpu_has[build]():
+            continue
         try:
-            import minigrad._kernels._loss_avx2 as _loss_avx2  # noqa: E402
-            import minigrad._kernels._softmax_avx2 as _softmax_avx2  # noqa: E402
-        except ImportError:  # not built (not x86-64, or an older build): the baseline is right too
-            pass
-        else:
-            _compiled_loss, _compiled_softmax, SIMD = _loss_avx2, _softmax_avx2, "avx2"
+            _loss_simd = importlib.import_module(f"minigrad._kernels._loss_{build}")
+            _softmax_simd = importlib.import_module(f"minigrad._kernels._softmax_{build}")
+        except ImportError:  # not built (not x86-64, or an older build): a narrower one is right too
+            continue
+        _compiled_loss, _compiled_softmax, SIMD = _loss_simd, _softmax_simd, build
+        break
 
 if BACKEND == "cython":
     log_softmax_backward = _compiled_softmax.log_softmax_backward

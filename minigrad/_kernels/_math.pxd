@@ -10,7 +10,7 @@ from libc.math cimport INFINITY, exp, expf, fabs, fabsf, log, log1p, log1pf, log
 
 # The C side of the kernels, in one header (see it): glibc's vectorised exp, expf, log and
 # log1p declared to gcc where that is safe, so that loops calling them vectorise; exp over a
-# long run of numbers; and the CPU test that picks the AVX2 build of the kernel modules.
+# long run of numbers; and the CPU tests that pick the SIMD build of the kernel modules.
 cdef extern from "_simd_math.h":
     const int MINIGRAD_SIMD_EXP  # 1 when the vectorised exp is declared, else 0
     void minigrad_expf_inplace(float* a, Py_ssize_t n) noexcept nogil
@@ -22,6 +22,7 @@ cdef extern from "_simd_math.h":
     float minigrad_max_f(const float* x, Py_ssize_t n) noexcept nogil
     double minigrad_max_d(const double* x, Py_ssize_t n) noexcept nogil
     int minigrad_cpu_has_avx2_fma() noexcept nogil
+    int minigrad_cpu_has_avx512() noexcept nogil
 
 
 cdef inline floating typed_exp(floating x) noexcept nogil:

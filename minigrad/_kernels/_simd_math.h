@@ -18,9 +18,10 @@
  *    width the module is compiled for (SSE2 in the baseline build: 4 floats at a time;
  *    8 in the AVX2 build).
  *
- * 3. The CPU test: the kernel modules are compiled twice on x86-64 (setup.py), for any
- *    x86-64 and with -mavx2 -mfma; minigrad/_kernels/__init__.py loads the AVX2 build where
- *    minigrad_cpu_has_avx2_fma() says the CPU runs it. That is the one SIMD mechanism.
+ * 3. The CPU tests: the kernel modules are compiled three times on x86-64 (setup.py), for
+ *    any x86-64, with -mavx2 -mfma, and with AVX-512 as well; minigrad/_kernels/__init__.py
+ *    loads the widest build that minigrad_cpu_has_avx512() / minigrad_cpu_has_avx2_fma()
+ *    say the CPU runs. That is the one SIMD mechanism.
  */
 #ifndef MINIGRAD_SIMD_MATH_H
 #define MINIGRAD_SIMD_MATH_H
@@ -132,6 +133,19 @@ __attribute__((unused)) static int minigrad_cpu_has_avx2_fma(void) {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* AVX-512 as the *_avx512 build is compiled for it (-mavx512f -mavx512dq -mavx512vl
+ * -mavx512bw, with AVX2 and FMA). */
+__attribute__((unused)) static int minigrad_cpu_has_avx512(void) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    __builtin_cpu_init();
+    return minigrad_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512bw");
 #else
     return 0;
 #endif

@@ -19,8 +19,9 @@ from cython cimport floating
 from libc.math cimport log
 
 from minigrad._kernels._math cimport (MINIGRAD_SIMD_EXP, exp_inplace, exp_shifted,
-                                      minigrad_cpu_has_avx2_fma, minigrad_log_inplace, row_dot,
-                                      row_max, row_sum, shift_by_max, typed_exp)
+                                      minigrad_cpu_has_avx2_fma, minigrad_cpu_has_avx512,
+                                      minigrad_log_inplace, row_dot, row_max, row_sum, shift_by_max,
+                                      typed_exp)
 
 cdef enum:
     BLOCK = 2048    # entries per block of short rows (8 or 16 KiB: stays in L1)
@@ -32,6 +33,12 @@ SIMD_EXP = bool(MINIGRAD_SIMD_EXP)  # True if this build calls glibc's vectorise
 def cpu_has_avx2_fma():
     """True when this CPU has AVX2 and FMA, so it can run the *_avx2 kernel modules."""
     return bool(minigrad_cpu_has_avx2_fma())
+
+
+def cpu_has_avx512():
+    """True when this CPU has what the *_avx512 kernel modules are compiled for (AVX-512 F, DQ,
+    VL and BW, with AVX2 and FMA)."""
+    return bool(minigrad_cpu_has_avx512())
 
 
 # ---- one row at a time -------------------------------------------------------------------
