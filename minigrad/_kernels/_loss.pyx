@@ -35,7 +35,7 @@ from libc.math cimport NAN, fabs, log
 from libc.stdint cimport int64_t
 
 from minigrad._kernels._math cimport (exp_inplace, exp_shifted, fill_zero, minigrad_log_inplace,
-                                      row_max, row_sum, shift_by_max, sign, typed_exp,
+                                      row_max, row_sum, shift_by_max, sign, sum_of, typed_exp,
                                       typed_fabs, typed_log, typed_log1p)
 
 cdef enum:
@@ -258,26 +258,14 @@ cdef inline LossGrad _element(Loss kind, floating a, floating b, floating w, flo
 
 cdef inline double _flush(const double* losses, Py_ssize_t m, floating[::1] loss_out,
                           Py_ssize_t start, bint want_loss) noexcept nogil:
-    """Copy a chunk's m losses to loss_out[start:start + m] (if wanted); return their sum.
-
-    The sum keeps 8 running lanes, as _math.pxd's row_sum: the same addition on 8
-    independent numbers, which gcc turns into SIMD (one running sum waits for each addition
-    in turn, and cost as much as the float32 loss itself)."""
-    cdef Py_ssize_t k, j, m8 = m - m % 8
-    cdef double lane[8]
-    cdef double s = 0.0
+    """Copy a chunk's m losses to loss_out[start:start + m] (if wanted); return their sum
+    (_math.pxd's sum_of: in 8 lanes, since one running sum cost as much as the float32 loss
+    itself)."""
+    cdef Py_ssize_t k
     if want_loss:
         for k in range(m):
             loss_out[start + k] = <floating> losses[k]
-    for j in range(8):
-        lane[j] = 0.0
-    for k in range(0, m8, 8):
-        for j in range(8):
-            lane[j] += losses[k + j]
-    for k in range(m8, m):
-        s += losses[k]
-    return s + (((lane[0] + lane[1]) + (lane[2] + lane[3]))
-                + ((lane[4] + lane[5]) + (lane[6] + lane[7])))
+    return sum_of(losses, m)
 
 
 cdef inline floating _scaled(Loss kind, double grad, double scale,
