@@ -47,6 +47,10 @@ else:
     # compiler that no one reads errno or floating-point traps, so it may vectorise.
     compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math"]
     libraries = ["m"]  # the C math library (and glibc's vector math, where it is used)
+# Without debug information (-g0 after Python's own -g): the wheel is 17.6 MB with it. The
+# debug build keeps it, for gdb.
+no_debug_info = [] if debug or sys.platform == "win32" else ["-g0"]
+compile_args += no_debug_info
 
 extensions = [
     Extension(
@@ -87,7 +91,7 @@ if sys.platform != "win32" and platform.machine().lower() in ("x86_64", "amd64")
 # build is for the kernels' bounds checks: it leaves the engine interpreted.
 engine = [] if debug else [
     Extension(f"minigrad.{name.replace('/', '.')}", [f"minigrad/{name}.py"],
-              extra_compile_args=["/O2"] if sys.platform == "win32" else ["-O2"])
+              extra_compile_args=["/O2"] if sys.platform == "win32" else ["-O2"] + no_debug_info)
     for name in ENGINE
 ]
 

@@ -29,6 +29,13 @@
 #include <math.h> /* also defines __GLIBC__ where glibc is the C library */
 #include <stddef.h>
 
+/* A helper a module does not call is no warning (gcc, clang); MSVC has no such attribute. */
+#if defined(__GNUC__)
+#define MINIGRAD_UNUSED __attribute__((unused))
+#else
+#define MINIGRAD_UNUSED
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) \
     && defined(__x86_64__) && defined(__GLIBC__)                           \
     && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 22))        \
@@ -47,17 +54,17 @@ __attribute__((simd("notinbranch"))) float log1pf(float);
 #endif
 
 /* (Py_ssize_t, as Cython passes it: ptrdiff_t has its size and sign.) */
-__attribute__((unused)) static void minigrad_expf_inplace(float *a, ptrdiff_t n) {
+MINIGRAD_UNUSED static void minigrad_expf_inplace(float *a, ptrdiff_t n) {
     for (ptrdiff_t k = 0; k < n; k++) a[k] = expf(a[k]);
 }
-__attribute__((unused)) static void minigrad_exp_inplace(double *a, ptrdiff_t n) {
+MINIGRAD_UNUSED static void minigrad_exp_inplace(double *a, ptrdiff_t n) {
     for (ptrdiff_t k = 0; k < n; k++) a[k] = exp(a[k]);
 }
-__attribute__((unused)) static void minigrad_expf_shifted(const float *x, float shift, float *out,
+MINIGRAD_UNUSED static void minigrad_expf_shifted(const float *x, float shift, float *out,
                                                           ptrdiff_t n) {
     for (ptrdiff_t k = 0; k < n; k++) out[k] = expf(x[k] - shift);
 }
-__attribute__((unused)) static void minigrad_exp_shifted(const double *x, double shift, double *out,
+MINIGRAD_UNUSED static void minigrad_exp_shifted(const double *x, double shift, double *out,
                                                          ptrdiff_t n) {
     for (ptrdiff_t k = 0; k < n; k++) out[k] = exp(x[k] - shift);
 }
@@ -83,7 +90,7 @@ typedef long long minigrad_v4l __attribute__((vector_size(32)));
         gt = v > (lane);                                                                    \
         (lane) = (VT)(((VI)v & gt) | ((VI)(lane) & ~gt));                                   \
     } while (0)
-__attribute__((unused)) static float minigrad_max_f(const float *x, ptrdiff_t n) {
+MINIGRAD_UNUSED static float minigrad_max_f(const float *x, ptrdiff_t n) {
     minigrad_v8f lane;  /* lanes 0-7 */
     float m = -INFINITY;
     ptrdiff_t k, n8 = n - n % 8;
@@ -93,7 +100,7 @@ __attribute__((unused)) static float minigrad_max_f(const float *x, ptrdiff_t n)
     for (int j = 0; j < 8; j++) m = lane[j] > m ? lane[j] : m;
     return m;
 }
-__attribute__((unused)) static double minigrad_max_d(const double *x, ptrdiff_t n) {
+MINIGRAD_UNUSED static double minigrad_max_d(const double *x, ptrdiff_t n) {
     minigrad_v4d low, high;  /* lanes 0-3 and 4-7: a 64-byte vector type compiles badly */
     double m = -INFINITY;
     ptrdiff_t k, n8 = n - n % 8;
@@ -125,11 +132,11 @@ MINIGRAD_ROW_MAX(minigrad_max_d, double)
 
 /* log of a run of doubles: the row sums of a block of softmax rows, one vectorised call for
  * the block instead of one scalar log per row (which cost a tenth of log_softmax at C = 100). */
-__attribute__((unused)) static void minigrad_log_inplace(double *a, ptrdiff_t n) {
+MINIGRAD_UNUSED static void minigrad_log_inplace(double *a, ptrdiff_t n) {
     for (ptrdiff_t k = 0; k < n; k++) a[k] = log(a[k]);
 }
 
-__attribute__((unused)) static int minigrad_cpu_has_avx2_fma(void) {
+MINIGRAD_UNUSED static int minigrad_cpu_has_avx2_fma(void) {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -140,7 +147,7 @@ __attribute__((unused)) static int minigrad_cpu_has_avx2_fma(void) {
 
 /* AVX-512 as the *_avx512 build is compiled for it (-mavx512f -mavx512dq -mavx512vl
  * -mavx512bw, with AVX2 and FMA). */
-__attribute__((unused)) static int minigrad_cpu_has_avx512(void) {
+MINIGRAD_UNUSED static int minigrad_cpu_has_avx512(void) {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
     __builtin_cpu_init();
     return minigrad_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f")
