@@ -1,16 +1,21 @@
-"""Looking inside the autograd, on the regression lesson's one-weight model.
+"""
+Looking inside the autograd
+===========================
 
-    python examples/07_looking_inside.py
+``python examples/07_looking_inside.py``
 
-1. The graph by hand: every tensor an op made has a grad_fn; its next_functions lead back to
-   the leaves (AccumulateGrad), as in PyTorch.
-2. Intermediate gradients: backward() keeps only the leaves' .grad; retain_grad() keeps an
-   intermediate one too, and each is checked against the chain rule written out.
+Everything PyTorch lets you inspect while it runs, on the regression lesson's one-weight
+model (``prediction = w x``, ``y = 2x``, ``w = 0.5``):
+
+1. The graph by hand: every tensor an op made has a ``grad_fn``; its ``next_functions`` lead
+   back to the leaves (``AccumulateGrad``), as in PyTorch.
+2. Intermediate gradients: ``backward()`` keeps only the leaves' ``.grad``; ``retain_grad()``
+   keeps an intermediate one too, and each is checked against the chain rule written out.
 3. Hooks see each gradient as it passes (and may replace it); forward hooks see activations.
-4. autograd.grad returns gradients without touching any .grad.
+4. ``autograd.grad`` returns gradients without touching any ``.grad``.
 5. In-place changes: a version counter per tensor; backward refuses what changed under it.
 6. Anomaly mode: where did the NaN come from?
-7. The graph as a picture (Graphviz if installed, else matplotlib): graph.png.
+7. The graph as a picture (Graphviz if installed, else matplotlib): ``graph.png``.
 """
 import warnings
 
@@ -25,7 +30,11 @@ model = nn.Linear(1, 1, bias=False, dtype=mg.float64)
 with mg.no_grad():
     model.weight.fill_(0.5)
 
-# ---- 1. the graph by hand -----------------------------------------------------------------
+# %%
+# The graph, walked by hand
+# -------------------------
+# Every tensor an op made has a ``grad_fn``; its ``next_functions`` lead back to the leaves,
+# whose gradient an ``AccumulateGrad`` node adds up.
 prediction = model(x)
 error = prediction - y
 loss = (error ** 2).mean()
@@ -37,7 +46,11 @@ while node is not None:
     node, depth = (nexts[0] if nexts else None), depth + 1
 print("loss.is_leaf:", loss.is_leaf, "  model.weight.is_leaf:", model.weight.is_leaf)
 
-# ---- 2. intermediate gradients ------------------------------------------------------------
+# %%
+# Intermediate gradients, against the chain rule
+# ----------------------------------------------
+# ``backward()`` keeps only the leaves' ``.grad``; ``retain_grad()`` keeps an intermediate one
+# too. Each is compared with the chain rule written out by hand.
 print("\n== 2. intermediate gradients, against the chain rule ==")
 error.retain_grad()
 prediction.retain_grad()
@@ -54,7 +67,11 @@ for (what, expected), got in zip(by_hand.items(), engine):
     print(f"{what:48s} engine {got.ravel()}  by hand {expected.ravel()}")
 print("dloss/dw = 2 mean(x^2) (w - 2) =", 2 * np.mean(x.data ** 2) * (0.5 - 2))
 
-# ---- 3. hooks -----------------------------------------------------------------------------
+# %%
+# Hooks
+# -----
+# A tensor hook sees the gradient as it passes and may return a replacement (here: clip it
+# to [-1, 1]); a forward hook sees a module's output.
 print("\n== 3. hooks ==")
 seen = []
 model.zero_grad()
@@ -71,14 +88,21 @@ print("the layer's output, seen by the forward hook:", activations[-1])
 for h in (hook, clip, forward):
     h.remove()
 
-# ---- 4. autograd.grad ---------------------------------------------------------------------
+# %%
+# ``mg.autograd.grad``
+# --------------------
+# Gradients returned, no ``.grad`` touched.
 print("\n== 4. mg.autograd.grad: gradients returned, no .grad touched ==")
 model.zero_grad()
 loss = ((model(x) - y) ** 2).mean()
 (dw,) = mg.autograd.grad(loss, [model.weight])
 print("dloss/dw =", dw.item(), "  model.weight.grad is still", model.weight.grad)
 
-# ---- 5. in-place changes ------------------------------------------------------------------
+# %%
+# In-place changes and version counters
+# -------------------------------------
+# Each in-place change bumps the tensor's version; backward refuses an array an op saved
+# that changed afterwards, instead of computing a wrong gradient.
 print("\n== 5. in-place changes and version counters ==")
 w = mg.tensor([1.0, 2.0], requires_grad=True)
 e = w.exp()                       # ExpBackward saves e: d(e^w)/dw = e^w
@@ -95,7 +119,11 @@ e.sum().backward()
 print("after e = w.exp().clone(); e.mul_(3): e.grad_fn =", e.grad_fn.name(), " w.grad =", w.grad.data,
       "= 3 e^w:", np.allclose(w.grad.data, 3 * np.exp(w.data)))
 
-# ---- 6. anomaly mode ----------------------------------------------------------------------
+# %%
+# Anomaly mode
+# ------------
+# ``sqrt`` is fine forward at 0, but its backward multiplies by ``1/(2 sqrt(0)) = inf``:
+# anomaly mode names the op that returned NaN and the line that made it.
 print("\n== 6. anomaly mode: where did the NaN come from? ==")
 v = mg.tensor([0.0, 4.0], requires_grad=True)
 with warnings.catch_warnings():
@@ -108,7 +136,12 @@ with warnings.catch_warnings():
             print(error_message)
             print(error_message.__notes__[0].split(": ", 1)[1].strip(), "<- the line that made the op")
 
-# ---- 7. the picture -----------------------------------------------------------------------
+# %%
+# The graph as a picture
+# ----------------------
+# ``mg.viz.draw_graph`` draws the graph of one training step after ``backward()``: one box
+# per tensor, with its value and, for the weight, the gradient ``backward()`` left in it,
+# ``2 mean(x^2) (w - 2) = -33``.
 print("\n== 7. the graph as a picture ==")
 model.zero_grad()
 loss = nn.functional.mse_loss(model(x), y)

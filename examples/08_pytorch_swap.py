@@ -1,14 +1,16 @@
-"""One training script, two frameworks: change `import torch` to `import minigrad as torch`.
+"""
+One training script, two frameworks: import minigrad as torch
+=============================================================
 
-    python examples/08_pytorch_swap.py                       # both, one after the other
-    python examples/08_pytorch_swap.py --framework minigrad  # or torch
+``python examples/08_pytorch_swap.py`` runs both, one after the other;
+``--framework minigrad`` (or ``torch``) runs one.
 
-The function `train(torch)` below is an ordinary PyTorch training script: an MLP
-(64 -> 128 -> 10, with BatchNorm1d and Dropout) on scikit-learn's handwritten digits,
-AdamW, a CosineAnnealingLR schedule, gradient clipping with clip_grad_norm_, mini-batches
-from TensorDataset and DataLoader, train()/eval() modes and no_grad() for evaluation. Its
-only argument is the module it calls `torch`, so passing it the module is the same as the
-one line a learner changes at the top of their own script:
+The function ``train(torch)`` below is an ordinary PyTorch training script: an MLP
+(64 -> 128 -> 10, with ``BatchNorm1d`` and ``Dropout``) on scikit-learn's handwritten digits,
+``AdamW``, a ``CosineAnnealingLR`` schedule, gradient clipping with ``clip_grad_norm_``,
+mini-batches from ``TensorDataset`` and ``DataLoader``, ``train()``/``eval()`` modes and
+``no_grad()`` for evaluation. Its only argument is the module it calls ``torch``, so passing
+it the module is the same as the one line a learner changes at the top of their own script::
 
     import torch                  # ->   import minigrad as torch
     from torch import nn, optim   # ->   the same line, unchanged: nn and optim come with it
@@ -19,11 +21,12 @@ dropout masks and the shuffling differ), so their accuracies are not equal to th
 one run's accuracy moves by about 0.4 points from one seed to the next, in either framework.
 So each framework trains with three seeds, and the verdict compares the mean accuracies,
 which agree to within a point. Without torch installed the script runs minigrad alone, and
-says so. docs/pytorch-subset.md lists every name minigrad
-has of PyTorch's and how each differs.
+says so. :doc:`/pytorch-subset` lists every name minigrad has of PyTorch's and how each
+differs.
 """
 import argparse
 import importlib
+import sys
 import time
 
 import numpy as np
@@ -33,6 +36,11 @@ BATCH_SIZE = 64
 SEED = 0
 SEEDS = (0, 1, 2)
 
+
+# %%
+# The data
+# --------
+# The same numpy arrays for both frameworks.
 
 def digits_split(seed=SEED, test_fraction=0.3):
     """scikit-learn's 8x8 digits (1797 images, 64 pixels in 0..16), shuffled with `seed`,
@@ -47,6 +55,11 @@ def digits_split(seed=SEED, test_fraction=0.3):
     mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6  # some border pixels are always 0
     return (x_train - mean) / std, y_train, (x_test - mean) / std, y_test
 
+
+# %%
+# The training script, written once
+# ---------------------------------
+# Its only argument is the module it calls ``torch``.
 
 def train(torch, data, epochs=EPOCHS, seed=SEED, verbose=True):
     """A PyTorch training script; `torch` is torch, or minigrad imported as torch.
@@ -91,8 +104,12 @@ def train(torch, data, epochs=EPOCHS, seed=SEED, verbose=True):
     return 100.0 * correct / len(y_test)
 
 
+# %%
+# Running it with each framework
+# ------------------------------
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
     parser.add_argument("--framework", choices=["both", "torch", "minigrad"], default="both")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="trainings per framework (seeds 0, 1, ...)")
@@ -135,5 +152,12 @@ def main(argv=None):
     return 0
 
 
+# %%
+# Train with both frameworks
+# --------------------------
+# Three seeds each; the verdict compares the mean held-out accuracies.
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # (in a notebook, the kernel's own command-line arguments are not this script's)
+    status = main([] if "ipykernel" in sys.modules else None)
+    if status:                 # a plain SystemExit(0) would also stop the gallery's build
+        raise SystemExit(status)

@@ -1,18 +1,19 @@
-"""Compare minigrad's values and gradients with PyTorch's, in five steps.
+"""
+Comparing minigrad with PyTorch, in five steps
+==============================================
 
-    pip install ".[torch]"
-    python examples/compare_with_pytorch.py
+``pip install ".[torch]"``, then ``python examples/compare_with_pytorch.py``
 
-1. One function, both frameworks: minigrad spells its API like PyTorch, so a function
-   that receives the framework as `lib` runs on either. compare_with_torch runs it on
-   both, calls backward on both, and prints how far apart every number is.
+1. One function, both frameworks: minigrad spells its API like PyTorch, so a function that
+   receives the framework as ``lib`` runs on either. ``compare_with_torch`` runs it on both,
+   calls backward on both, and prints how far apart every number is.
 2. A wrong gradient is caught, and the report names the input and the element.
-3. A whole model: compare_model_with_torch copies an MLP into torch and compares the loss
-   and every parameter's gradient by name; to_torch, or state_dict and torch's own
-   load_state_dict, hands the model over to PyTorch.
-4. Kinks: at relu's 0 finite differences are not a derivative; gradcheck skips such
-   elements and says so, instead of failing a correct op.
-5. `minigrad check` does all this for every op and loss, against torch and finite differences.
+3. A whole model: ``compare_model_with_torch`` copies an MLP into torch and compares the loss
+   and every parameter's gradient by name; ``to_torch``, or ``state_dict`` and torch's own
+   ``load_state_dict``, hands the model over to PyTorch.
+4. Kinks: at relu's 0 finite differences are not a derivative; gradcheck skips such elements
+   and says so, instead of failing a correct op (:doc:`/kinks`).
+5. ``minigrad check`` does all this for every op and loss, against torch and finite differences.
 """
 import warnings
 
@@ -26,7 +27,10 @@ from minigrad.testing import compare_model_with_torch, compare_with_torch, to_to
 
 rng = np.random.default_rng(0)
 
-# ---- 1. write once, run on both -------------------------------------------------------------
+# %%
+# Write once, run on both
+# -----------------------
+# Cross-entropy with label smoothing, in minigrad and in torch.
 print("== 1. cross-entropy with label smoothing, in minigrad and in torch ==")
 
 
@@ -39,7 +43,10 @@ first = compare_with_torch(smoothed_cross_entropy, logits, classes)
 print(first)
 # In float32 (dtype=np.float32) the differences are ~1e-7, inside float32's tolerance.
 
-# ---- 2. a wrong backward is caught ------------------------------------------------------------
+# %%
+# A wrong backward is caught
+# --------------------------
+# A ``Function`` whose backward forgets the 2 in ``d(x^2)/dx = 2x``.
 print("\n== 2. a Function whose backward forgets the 2 in d(x^2)/dx = 2x ==")
 
 
@@ -64,7 +71,11 @@ print(report)
 worst = report["grad of x"]
 print(f"-> grad of x is off at {worst.index}: minigrad {worst.minigrad_value:.4f}, torch {worst.torch_value:.4f}")
 
-# ---- 3. a model and its loss, and the way out -------------------------------------------------
+# %%
+# A model and its loss, and the way out
+# -------------------------------------
+# A 2-layer MLP with cross-entropy: the loss and every parameter's gradient, then the
+# same model handed over to torch.
 print("\n== 3. a 2-layer MLP with cross-entropy: loss and every parameter's gradient ==")
 minigrad.manual_seed(0)
 model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
@@ -83,7 +94,10 @@ with minigrad.no_grad():
 gap = np.abs(by_hand(torch.from_numpy(X32)).detach().numpy() - mine).max()
 print(f"state_dict {list(model.state_dict())} loaded into torch: outputs differ by at most {gap:.1e}")
 
-# ---- 4. gradcheck at a kink -------------------------------------------------------------------
+# %%
+# gradcheck at a kink
+# -------------------
+# relu at x = 0, where the finite difference is not a derivative.
 print("\n== 4. gradcheck of relu at x = 0, where the finite difference is not a derivative ==")
 x = minigrad.tensor([0.0, 1.5, -2.0], requires_grad=True)
 with warnings.catch_warnings(record=True) as caught:
@@ -96,7 +110,11 @@ try:
 except GradcheckError as error:
     print("comparing it anyway (kinks='check') fails a correct op:\n ", error)
 
-# ---- 5. everything at once --------------------------------------------------------------------
+# %%
+# Everything at once: ``minigrad check``
+# --------------------------------------
+# Every op and every loss, with each option, against torch and finite differences; here
+# just ``multi_margin_loss`` in float64.
 print("\n== 5. every op and every loss: `minigrad check` (here just multi_margin_loss, float64) ==")
 failed = check.main(name_filter="multi_margin_loss", dtype="float64")
 
