@@ -11,12 +11,10 @@ gradient descent on the mean squared error. Its gradient is ``dL/dw = 2 mean(x^2
 itself is in ``minigrad/lessons/regression.py``. With a file name, the script also draws both
 loss curves (needs matplotlib).
 """
-import sys
-
+from minigrad import plot
 from minigrad.lessons import regression
 
-images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
-plot_file = images[0] if images else None   # python NAME.py FILE.png also draws the plots
+plot_file = plot.requested_file("01_regression.png")  # python NAME.py FILE.png draws the plots (a notebook always)
 
 # %%
 # The lesson's learning rate, 0.1
@@ -38,5 +36,4 @@ converging = regression.linear_regression(lr=0.05)
 # On a log scale: the diverging run's loss grows by a factor 1.2^2 = 1.44 per epoch, the
 # converging run's shrinks by 0.1^2 = 0.01.
 if plot_file:
-    from minigrad import plot
     print(f"Wrote {plot.training_figure([diverging, converging], plot_file)}")

@@ -9,14 +9,12 @@ into ``binary_cross_entropy_with_logits``. Same loss, same gradient ``p - y`` at
 same weights. With a file name, the script also draws the loss curve and the decision
 boundary (needs matplotlib).
 """
-import sys
-
 import numpy as np
 
+from minigrad import plot
 from minigrad.lessons import binary
 
-images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
-plot_file = images[0] if images else None   # python NAME.py FILE.png also draws the plots
+plot_file = plot.requested_file("02_binary.png")  # python NAME.py FILE.png draws the plots (a notebook always)
 
 # %%
 # Sigmoid, then binary cross-entropy on the probability
@@ -38,5 +36,4 @@ print(f"\nLargest difference between the two runs' final weights: {gap:.1e}")
 # ----------------------------------------
 # The line where the model's probability is 0.5 separates (1, 1) from the three other corners.
 if plot_file:
-    from minigrad import plot
     print(f"Wrote {plot.training_figure([plain], plot_file)}")

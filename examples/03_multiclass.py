@@ -8,12 +8,10 @@ The four points lie on one line with classes 0, 1, 2, 1 along it: no linear mode
 than 3 of 4 right, however long it trains. 2000 epochs show the loss still falling at 75 %.
 With a file name, the script also draws both runs' loss and accuracy (needs matplotlib).
 """
-import sys
-
+from minigrad import plot
 from minigrad.lessons import multiclass
 
-images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
-plot_file = images[0] if images else None   # python NAME.py FILE.png also draws the plots
+plot_file = plot.requested_file("03_multiclass.png")  # python NAME.py FILE.png draws the plots (a notebook always)
 
 # %%
 # The lesson's 100 epochs
@@ -32,5 +30,4 @@ long = multiclass.softmax_regression(lr=0.1, epochs=2000, report_every=500)
 # Loss and accuracy per epoch
 # ---------------------------
 if plot_file:
-    from minigrad import plot
     print(f"Wrote {plot.training_figure([short, long], plot_file)}")

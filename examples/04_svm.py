@@ -8,12 +8,10 @@ The lesson's 100 epochs at lr 0.01 leave the data unseparated; training on until
 sample is on its side takes a few hundred epochs. With a file name, the script also draws
 both runs' loss curves, decision boundaries and margins (needs matplotlib).
 """
-import sys
-
+from minigrad import plot
 from minigrad.lessons import svm
 
-images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
-plot_file = images[0] if images else None   # python NAME.py FILE.png also draws the plots
+plot_file = plot.requested_file("04_svm.png")  # python NAME.py FILE.png draws the plots (a notebook always)
 
 # %%
 # The lesson's 100 epochs
@@ -33,5 +31,4 @@ separated = svm.linear_svm(lr=0.01)
 # The solid line is the boundary (score 0), the dashed lines the margins (score -1 and +1);
 # the circled points are the support vectors, on or inside the margins.
 if plot_file:
-    from minigrad import plot
     print(f"Wrote {plot.training_figure([lesson, separated], plot_file)}")

@@ -10,12 +10,10 @@ Demos: why cross-entropy and not MSE on softmax, and why log_softmax
 file name, the script also draws 004's diagram: hinge, cross-entropy and MSE on the sigmoid
 against the logit (needs matplotlib).
 """
-import sys
-
+from minigrad import plot
 from minigrad.lessons import demos
 
-images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
-plot_file = images[0] if images else None   # python NAME.py FILE.png also draws the plots
+plot_file = plot.requested_file("05_demos.png")  # python NAME.py FILE.png draws the plots (a notebook always)
 
 # %%
 # The four demos
@@ -29,5 +27,4 @@ demos.run_all()
 # wrong, so its gradient stays near 1; MSE on the sigmoid flattens out, and its gradient
 # vanishes exactly where the model most needs to learn.
 if plot_file:
-    from minigrad import plot
     print(f"Wrote {plot.losses_figure(plot_file)}")

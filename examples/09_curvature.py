@@ -12,12 +12,10 @@ the AND gate in a few steps. Every number is a minigrad Hessian
 (``mg.autograd.functional.hessian``); the code is in ``minigrad/lessons/curvature.py``. With a
 file name, the script also draws the loss surface and the stable-lr band (needs matplotlib).
 """
-import sys
-
+from minigrad import plot
 from minigrad.lessons import curvature
 
-images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
-plot_file = images[0] if images else None   # python NAME.py FILE.png also draws the plots
+plot_file = plot.requested_file("09_curvature.png")  # python NAME.py FILE.png draws the plots (a notebook always)
 
 # %%
 # The Hessians and what they predict
@@ -31,5 +29,4 @@ result = curvature.curvature()
 # Newton's single step. Middle: the factor ``1 - lr H`` per step; training is stable where
 # its size is below 1. Right: Newton's method against gradient descent on the AND gate.
 if plot_file:
-    from minigrad import plot
     print(f"Wrote {plot.curvature_figure(result, plot_file)}")

@@ -10,8 +10,11 @@
                                           1 - lr H with the stable-lr band, and Newton against
                                           gradient descent on the AND gate
 
-matplotlib is imported only when a picture is drawn, so minigrad itself needs only numpy.
+matplotlib is imported only when a picture is drawn, so minigrad itself needs only numpy. In a
+Jupyter notebook the figures are also shown (the notebooks of the documentation's gallery).
 """
+import sys
+
 import numpy as np
 
 import minigrad as mg
@@ -19,14 +22,36 @@ import minigrad as mg
 TWO_D = ("binary", "svm")          # the lessons whose data can be drawn in the plane
 
 
+def _in_notebook():
+    return "ipykernel" in sys.modules
+
+
 def _pyplot():
     try:
         import matplotlib
     except ImportError:
         raise ImportError('plotting needs matplotlib, from the "plot" extra: pip install "minigrad[plot]"') from None
-    matplotlib.use("Agg")          # we only write files: no window, works without a display
+    if not _in_notebook():         # (a notebook keeps its own backend, which shows the figure)
+        matplotlib.use("Agg")      # we only write files: no window, works without a display
     import matplotlib.pyplot as plt
     return plt
+
+
+def _save(plt, fig, path):
+    """Write the figure to `path`; in a Jupyter notebook also leave it open, so the cell shows it."""
+    fig.savefig(path, dpi=100)
+    if not _in_notebook():
+        plt.close(fig)
+    return path
+
+
+def requested_file(default):
+    """Where an example draws its plots: the FILE.png (or .svg, .pdf) on its command line; in a
+    Jupyter notebook, `default`; else None (the example draws nothing)."""
+    images = [arg for arg in sys.argv[1:] if arg.endswith((".png", ".svg", ".pdf"))]
+    if images:
+        return images[0]
+    return default if _in_notebook() else None
 
 
 def _loss_curve(ax, result):
@@ -92,9 +117,7 @@ def training_figure(results, path):
             else:
                 row[1].axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def loss_curves(z):
@@ -134,9 +157,7 @@ def losses_figure(path):
     right.set_ylabel("cross-entropy loss (true class 0)")
     right.set_title("001's three confidence scenarios, true values", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def curvature_figure(result, path):
@@ -204,6 +225,4 @@ def curvature_figure(result, path):
     gate_ax.set_title(f"AND gate: Newton reaches 100 epochs' loss in {gate['newton_steps']} steps", fontsize=10)
     gate_ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
