@@ -466,12 +466,7 @@ def _probe_row(probe, dtype, against, diffs):
 def against_finite_differences(case, arrays, rng, eps=1e-6):
     """gradcheck decides PASS/FAIL; the numbers compare backward() with the central difference
     of sum(upstream * output) for every element of every input that gets a gradient."""
-    flags = _grad_flags(case, arrays)
-    tensors = [minigrad.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, flags)]
-
-    def run(*ts):
-        return case.fn(minigrad, *ts)
-
+    tensors, run = _leaves_and_fn(case, arrays)
     status, detail = "PASS", ""
     try:
         gradcheck(run, tensors, eps=eps)
@@ -498,12 +493,8 @@ def second_against_finite_differences(case, arrays, rng, eps=1e-6):
 
     for every input that gets a gradient (x and v joined over those inputs)."""
     from minigrad.testing import hessian_vector_products
-    flags = _grad_flags(case, arrays)
-    tensors = [minigrad.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, flags)]
-
-    def run(*ts):
-        return case.fn(minigrad, *ts)
-
+    tensors, run = _leaves_and_fn(case, arrays)
+    flags = [t.requires_grad for t in tensors]
     status, detail = "PASS", ""
     try:
         with warnings.catch_warnings():
@@ -540,6 +531,13 @@ def _worst_differences(pairs):
             rel = np.where(diff == 0, 0.0, diff / np.abs(numeric))
         worst_abs, worst_rel = max(worst_abs, diff.max(initial=0.0)), max(worst_rel, rel.max(initial=0.0))
     return worst_abs, worst_rel
+
+
+def _leaves_and_fn(case, arrays):
+    """Fresh minigrad leaves for the arrays (requiring grad as the case says) and the case's
+    function on minigrad Tensors, for the finite-difference rows."""
+    tensors = [minigrad.tensor(a.copy(), requires_grad=f) for a, f in zip(arrays, _grad_flags(case, arrays))]
+    return tensors, lambda *ts: case.fn(minigrad, *ts)
 
 
 def _grad_flags(case, arrays):
